@@ -1,0 +1,3 @@
+module github.com/guichet/guichet/gateway
+
+go 1.26.0

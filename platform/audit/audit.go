@@ -1,0 +1,142 @@
+// Package audit writes the append-only, hash-chained audit log that every service keeps in its
+// schema (table audit_log), in the same transaction as the state change it records.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/guichet/guichet/platform/auth"
+)
+
+// Entry is one state change.
+type Entry struct {
+	At     time.Time
+	Actor  string
+	Role   string
+	Action string
+	// Object is the resource name of what changed.
+	Object string
+	Before any
+	After  any
+}
+
+// FromPrincipal fills the actor and role of e from p.
+func (e Entry) FromPrincipal(p auth.Principal) Entry {
+	e.Actor, e.Role = p.Subject, string(p.Role)
+	return e
+}
+
+// chainLock serialises appends to one schema's chain, so no two entries share a predecessor.
+const chainLock = 0x61756469 // "audi"
+
+// Append writes e after the last entry of the chain, inside tx.
+func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
+	before, err := marshal(e.Before)
+	if err != nil {
+		return err
+	}
+	after, err := marshal(e.After)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLock); err != nil {
+		return err
+	}
+	prev := ""
+	err = tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prev)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	at := e.At.UTC().Truncate(time.Microsecond)
+	h := Hash(prev, at, e.Actor, e.Role, e.Action, e.Object, before, after)
+	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, actor, role, action, object, before, after, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, at, e.Actor, e.Role, e.Action, e.Object, before, after, prev, h)
+	return err
+}
+
+func marshal(v any) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return b, nil
+}
+
+// Hash is the chain's hash of one entry: SHA-256 over the previous hash and the entry's fields,
+// each length-prefixed so that no two different entries hash alike.
+func Hash(prev string, at time.Time, actor, role, action, object string, before, after []byte) string {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(prev), []byte(at.UTC().Format(time.RFC3339Nano)), []byte(actor), []byte(role),
+		[]byte(action), []byte(object), canonical(before), canonical(after)} {
+		_, _ = fmt.Fprintf(h, "%d:", len(part))
+		_, _ = h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonical re-encodes JSON so that PostgreSQL's jsonb normalisation (key order, spaces) does not
+// change the hash between writing and verifying.
+func canonical(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return b
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+// Break is the first entry whose hash does not follow the chain.
+type Break struct {
+	Seq    int64
+	Reason string
+}
+
+// Verify recomputes the chain of the audit_log visible through q and returns the first broken
+// entry, or nil when the chain holds. count is the number of entries checked.
+func Verify(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}) (brk *Break, count int64, err error) {
+	rows, err := q.Query(ctx, `SELECT seq, at, actor, role, action, object, before, after, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	prev := ""
+	for rows.Next() {
+		var (
+			seq                                   int64
+			at                                    time.Time
+			actor, role, action, object, ph, hash string
+			before, after                         []byte
+		)
+		if err := rows.Scan(&seq, &at, &actor, &role, &action, &object, &before, &after, &ph, &hash); err != nil {
+			return nil, count, err
+		}
+		count++
+		if ph != prev {
+			return &Break{Seq: seq, Reason: "prev_hash does not match the previous entry"}, count, nil
+		}
+		if want := Hash(prev, at, actor, role, action, object, before, after); want != hash {
+			return &Break{Seq: seq, Reason: "content does not match its hash"}, count, nil
+		}
+		prev = hash
+	}
+	return nil, count, rows.Err()
+}

@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+func newIssuer(t *testing.T) (*DevIssuer, *Verifier) {
+	t.Helper()
+	mux := httptest.NewServer(nil)
+	t.Cleanup(mux.Close)
+	iss, err := LoadDevIssuer(mux.URL, "guichet", filepath.Join(t.TempDir(), "key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Config.Handler = iss.Handler()
+	return iss, NewVerifier(mux.URL, "guichet")
+}
+
+func TestDevIssuerTokensVerify(t *testing.T) {
+	iss, v := newIssuer(t)
+	tok, err := iss.Mint(Claims{Subject: "alice", Role: "applicant", Siret: "13002526500013"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(context.Background(), tok)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if p.Subject != "alice" || p.Role != Applicant || p.Siret != "13002526500013" {
+		t.Fatalf("principal = %+v", p)
+	}
+}
+
+func TestVerifierRefusesBadTokens(t *testing.T) {
+	iss, v := newIssuer(t)
+	other, _ := newIssuer(t)
+	expired, err := iss.mint(Claims{Subject: "bob", Role: "reviewer"}, time.Minute, time.Now().Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := other.Mint(Claims{Subject: "bob", Role: "reviewer"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongAud, err := (&DevIssuer{issuer: iss.issuer, audience: "other", key: iss.key}).Mint(Claims{Subject: "bob", Role: "reviewer"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// alg "none": header {"alg":"none"} with the same claims and no signature.
+	none := "eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IiLCJyb2xlIjoicmV2aWV3ZXIifQ."
+	for name, tok := range map[string]string{"expired": expired, "wrong key": foreign, "wrong audience": wrongAud, "alg none": none, "garbage": "x.y.z"} {
+		if _, err := v.Verify(context.Background(), tok); err == nil {
+			t.Errorf("%s: token accepted", name)
+		}
+	}
+}
+
+func TestClaimsRules(t *testing.T) {
+	tests := []struct {
+		name    string
+		claims  Claims
+		wantErr bool
+	}{
+		{"applicant with siret", Claims{Subject: "a", Role: "applicant", Siret: "13002526500013"}, false},
+		{"applicant without siret", Claims{Subject: "a", Role: "applicant"}, true},
+		{"unknown role", Claims{Subject: "a", Role: "king"}, true},
+		{"no subject", Claims{Role: "reviewer"}, true},
+		{"accountant", Claims{Subject: "acc", Role: "accountant"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.claims.Principal("")
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPolicyAuthorize(t *testing.T) {
+	iss, v := newIssuer(t)
+	policy := Policy{
+		"/s.S/Public":  Anyone,
+		"/s.S/Officer": Allow(ProgrammeOfficer),
+	}
+	officer, _ := iss.Mint(Claims{Subject: "o", Role: "programme_officer"}, time.Hour)
+	reviewer, _ := iss.Mint(Claims{Subject: "r", Role: "reviewer"}, time.Hour)
+	withToken := func(tok string) context.Context {
+		return metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+tok))
+	}
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		method string
+		want   codes.Code
+	}{
+		{"anonymous on public", context.Background(), "/s.S/Public", codes.OK},
+		{"anonymous on protected", context.Background(), "/s.S/Officer", codes.Unauthenticated},
+		{"bad token on public", withToken("x.y.z"), "/s.S/Public", codes.Unauthenticated},
+		{"right role", withToken(officer), "/s.S/Officer", codes.OK},
+		{"wrong role", withToken(reviewer), "/s.S/Officer", codes.PermissionDenied},
+		{"method not in policy", withToken(officer), "/s.S/Other", codes.PermissionDenied},
+		{"health is open", context.Background(), "/grpc.health.v1.Health/Check", codes.OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := policy.Authorize(tt.ctx, v, tt.method)
+			if got := status.Code(err); got != tt.want {
+				t.Fatalf("code = %v, want %v (%v)", got, tt.want, err)
+			}
+		})
+	}
+}

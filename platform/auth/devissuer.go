@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/guichet/guichet/platform/ids"
+)
+
+// DevIssuer is the built-in development OpenID Connect issuer: it signs tokens for any role and
+// serves its discovery document and JWKS like a real issuer, so the verification path is the
+// production one. Its key is a file shared by the processes of one machine (`guichet token` and
+// the gateway). Never enable it in production.
+type DevIssuer struct {
+	issuer   string
+	audience string
+	key      jose.JSONWebKey
+}
+
+// LoadDevIssuer reads the issuer's key from keyFile, creating it on first use.
+func LoadDevIssuer(issuer, audience, keyFile string) (*DevIssuer, error) {
+	key, err := loadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return &DevIssuer{issuer: strings.TrimRight(issuer, "/"), audience: audience, key: key}, nil
+}
+
+func loadOrCreateKey(path string) (jose.JSONWebKey, error) {
+	var key jose.JSONWebKey
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if err := key.UnmarshalJSON(data); err != nil {
+			return key, fmt.Errorf("development issuer key %s: %w", path, err)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return key, err
+	}
+	key = jose.JSONWebKey{Key: priv, KeyID: ids.New(), Algorithm: string(jose.ES256), Use: "sig"}
+	data, err = key.MarshalJSON()
+	if err != nil {
+		return key, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return key, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process created it first: use that one.
+		return loadOrCreateKey(path)
+	}
+	if err != nil {
+		return key, err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return key, err
+	}
+	return key, f.Close()
+}
+
+// Issuer returns the issuer URL.
+func (d *DevIssuer) Issuer() string { return d.issuer }
+
+// Mint signs a token for claims, valid for ttl.
+func (d *DevIssuer) Mint(c Claims, ttl time.Duration) (string, error) {
+	return d.mint(c, ttl, time.Now())
+}
+
+func (d *DevIssuer) mint(c Claims, ttl time.Duration, now time.Time) (string, error) {
+	if _, err := c.Principal(""); err != nil {
+		return "", err
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: d.key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", d.key.KeyID))
+	if err != nil {
+		return "", err
+	}
+	registered := jwt.Claims{
+		Issuer:    d.issuer,
+		Audience:  jwt.Audience{d.audience},
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
+		Expiry:    jwt.NewNumericDate(now.Add(ttl)),
+		ID:        ids.New(),
+	}
+	return jwt.Signed(signer).Claims(registered).Claims(c).Serialize()
+}
+
+// Handler serves the discovery document at /.well-known/openid-configuration and the keys at
+// /jwks, relative to where it is mounted (the issuer URL's path).
+func (d *DevIssuer) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]any{
+			"issuer":                                d.issuer,
+			"jwks_uri":                              d.issuer + "/jwks",
+			"id_token_signing_alg_values_supported": []string{string(jose.ES256)},
+			"response_types_supported":              []string{"code"},
+			"subject_types_supported":               []string{"public"},
+		})
+	})
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{d.key.Public()}})
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=60")
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,92 @@
+// Package config reads guichet's configuration from the environment. Every variable has a default
+// that works on one machine (README.md lists them).
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is the configuration of every target.
+type Config struct {
+	// DataDir holds the development components' data and the development issuer's key.
+	DataDir string
+	// PostgresURL of the database holding the services' schemas.
+	PostgresURL string
+	// RedisURL of the Redis server (rate limits, idempotency, sessions).
+	RedisURL string
+	// TemporalAddress and TemporalNamespace of the Temporal frontend.
+	TemporalAddress   string
+	TemporalNamespace string
+	// Listen addresses.
+	GatewayAddr      string
+	WebAddr          string
+	ApplicationsAddr string
+	ReviewAddr       string
+	PaymentsAddr     string
+	// OIDCIssuer is the issuer whose tokens are accepted; OIDCAudience the expected audience.
+	OIDCIssuer   string
+	OIDCAudience string
+	// DevIssuer serves the built-in development issuer from the gateway at OIDCIssuer.
+	DevIssuer bool
+	// DevIssuerKeyFile is the development issuer's signing key.
+	DevIssuerKeyFile string
+	// RateLimitPerMinute is the number of requests one principal (or address) may make per minute.
+	RateLimitPerMinute int
+	// IdempotencyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration
+}
+
+// FromEnv reads the configuration.
+func FromEnv() Config {
+	dataDir := env("GUICHET_DATA_DIR", ".data")
+	gateway := env("GUICHET_GATEWAY_ADDR", "127.0.0.1:8080")
+	return Config{
+		DataDir:            dataDir,
+		PostgresURL:        env("GUICHET_POSTGRES_URL", "postgres://guichet@127.0.0.1:5432/guichet?sslmode=disable"),
+		RedisURL:           env("GUICHET_REDIS_URL", "redis://127.0.0.1:6379/0"),
+		TemporalAddress:    env("GUICHET_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace:  env("GUICHET_TEMPORAL_NAMESPACE", "default"),
+		GatewayAddr:        gateway,
+		WebAddr:            env("GUICHET_WEB_ADDR", "127.0.0.1:8081"),
+		ApplicationsAddr:   env("GUICHET_APPLICATIONS_ADDR", "127.0.0.1:9101"),
+		ReviewAddr:         env("GUICHET_REVIEW_ADDR", "127.0.0.1:9102"),
+		PaymentsAddr:       env("GUICHET_PAYMENTS_ADDR", "127.0.0.1:9103"),
+		OIDCIssuer:         env("GUICHET_OIDC_ISSUER", "http://"+gateway+"/dev-issuer"),
+		OIDCAudience:       env("GUICHET_OIDC_AUDIENCE", "guichet"),
+		DevIssuer:          envBool("GUICHET_DEV_ISSUER", true),
+		DevIssuerKeyFile:   env("GUICHET_DEV_ISSUER_KEY", filepath.Join(dataDir, "dev-issuer-key.json")),
+		RateLimitPerMinute: envInt("GUICHET_RATE_LIMIT_PER_MINUTE", 600),
+		IdempotencyTTL:     envDuration("GUICHET_IDEMPOTENCY_TTL", 24*time.Hour),
+	}
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	if b, err := strconv.ParseBool(os.Getenv(key)); err == nil {
+		return b
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
+}

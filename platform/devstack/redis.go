@@ -1,0 +1,41 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Redis is a Redis server without persistence: losing it loses no record (ARCHITECTURE.md).
+type Redis struct {
+	Port int
+	URL  string
+	proc *process
+}
+
+// StartRedis starts redis-server on port, logging into dir.
+func StartRedis(ctx context.Context, dir string, port int) (*Redis, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("Redis is not installed: apt-get install redis-server")
+	}
+	cmd := exec.Command(bin, "--port", itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--daemonize", "no", "--dir", dir)
+	proc, err := startProcess("redis", cmd, syscall.SIGTERM, filepath.Join(dir, "redis.log"))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := waitTCP(ctx, proc, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		_ = proc.stop(5 * time.Second)
+		return nil, err
+	}
+	return &Redis{Port: port, URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), proc: proc}, nil
+}
+
+// Stop shuts the server down.
+func (r *Redis) Stop() error { return r.proc.stop(10 * time.Second) }

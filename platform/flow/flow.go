@@ -1,0 +1,67 @@
+// Package flow is the contract between the services and the Temporal workflows: task queue,
+// workflow ids, workflow type names, signal names and their payloads. Services send signals
+// through their outbox; the workflows module implements the workflows.
+package flow
+
+import "time"
+
+// TaskQueue is the task queue of guichet's workflows and activities.
+const TaskQueue = "guichet"
+
+// Workflow type names.
+const (
+	ApplicationWorkflowType = "ApplicationWorkflow"
+)
+
+// Signal names of the ApplicationWorkflow.
+const (
+	// SignalReviewsComplete: the review service received the last review of the assignment.
+	SignalReviewsComplete = "reviews-complete"
+	// SignalRanked: the chair ran the ranking; carries a Decision.
+	SignalRanked = "ranked"
+	// SignalAgreementSigned: the applicant signed the grant agreement.
+	SignalAgreementSigned = "agreement-signed"
+	// SignalTrancheChanged: a tranche changed state in the payments service; carries a TrancheChange.
+	SignalTrancheChanged = "tranche-changed"
+	// SignalWithdrawn: the applicant withdrew the application.
+	SignalWithdrawn = "withdrawn"
+)
+
+// ApplicationWorkflowID is the business id of an application's workflow.
+func ApplicationWorkflowID(applicationName string) string { return "application/" + applicationName }
+
+// ApplicationStarted is the input of the ApplicationWorkflow.
+type ApplicationStarted struct {
+	Application string    `json:"application"`
+	SubmitTime  time.Time `json:"submitTime"`
+}
+
+// ReviewsComplete is the payload of SignalReviewsComplete.
+type ReviewsComplete struct {
+	Reviews int `json:"reviews"`
+}
+
+// Decision is the payload of SignalRanked.
+type Decision struct {
+	// SELECTED, RESERVE or REJECTED.
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+	Rank     int    `json:"rank"`
+}
+
+// AgreementSigned is the payload of SignalAgreementSigned.
+type AgreementSigned struct {
+	SignedBy string    `json:"signedBy"`
+	SignTime time.Time `json:"signTime"`
+}
+
+// TrancheChange is the payload of SignalTrancheChanged.
+type TrancheChange struct {
+	Tranche string `json:"tranche"`
+	State   string `json:"state"`
+}
+
+// Withdrawn is the payload of SignalWithdrawn.
+type Withdrawn struct {
+	Reason string `json:"reason"`
+}

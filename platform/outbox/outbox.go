@@ -1,0 +1,177 @@
+// Package outbox is the transactional outbox of ARCHITECTURE.md ("The deadline never waits on
+// Temporal"): a service writes its state change and the workflow start or signal it implies in one
+// PostgreSQL transaction; a relay delivers the entries to Temporal later, retrying while Temporal is
+// slow or down. Delivery is at least once; workflow starts use the business id, so a repeat is a no-op.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/guichet/guichet/platform/telemetry"
+)
+
+// Message is a workflow start (WorkflowType set) or a signal (Signal set) to deliver.
+type Message struct {
+	WorkflowID   string
+	WorkflowType string
+	Signal       string
+	Payload      any
+}
+
+// Enqueue writes m in tx, with the trace context of ctx so that the workflow continues the trace.
+func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
+	if (m.WorkflowType == "") == (m.Signal == "") {
+		return errors.New("outbox: a message is either a workflow start or a signal")
+	}
+	payload, err := json.Marshal(m.Payload)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	trace, err := json.Marshal(telemetry.Inject(ctx))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (workflow_id, workflow_type, signal_name, payload, trace) VALUES ($1, $2, $3, $4, $5)`,
+		m.WorkflowID, m.WorkflowType, m.Signal, payload, trace)
+	return err
+}
+
+// Relay delivers a schema's outbox to Temporal.
+type Relay struct {
+	Pool      *pgxpool.Pool
+	Temporal  client.Client
+	TaskQueue string
+	Logger    *slog.Logger
+	// Interval between polls when the outbox is empty (default 100 ms).
+	Interval time.Duration
+	// Batch is the number of entries taken per transaction (default 100).
+	Batch int
+}
+
+// Run delivers entries until ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	interval := r.Interval
+	if interval == 0 {
+		interval = 100 * time.Millisecond
+	}
+	backoff := interval
+	for {
+		n, err := r.DrainOnce(ctx)
+		wait := interval
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.Logger.WarnContext(ctx, "outbox relay: delivery failed, will retry", "error", err, "retry_in", backoff)
+			wait = backoff
+			backoff = min(backoff*2, 5*time.Second)
+		case n > 0:
+			backoff = interval
+			continue
+		default:
+			backoff = interval
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+type entry struct {
+	id                               int64
+	workflowID, workflowType, signal string
+	payload                          json.RawMessage
+	trace                            map[string]string
+}
+
+// DrainOnce delivers up to Batch pending entries in order and returns how many it delivered. It
+// stops at the first entry Temporal could not take, so a signal never overtakes its workflow start.
+func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
+	batch := r.Batch
+	if batch == 0 {
+		batch = 100
+	}
+	delivered := 0
+	var deliveryErr error
+	err := pgx.BeginTxFunc(ctx, r.Pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, workflow_id, workflow_type, signal_name, payload, trace FROM outbox
+			WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, batch)
+		if err != nil {
+			return err
+		}
+		var entries []entry
+		for rows.Next() {
+			var e entry
+			if err := rows.Scan(&e.id, &e.workflowID, &e.workflowType, &e.signal, &e.payload, &e.trace); err != nil {
+				rows.Close()
+				return err
+			}
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			note, err := r.deliver(ctx, e)
+			if err != nil {
+				// Keep what was delivered before (committed below) and stop here.
+				deliveryErr = err
+				_, uerr := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, err.Error())
+				return uerr
+			}
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, note); err != nil {
+				return err
+			}
+			delivered++
+		}
+		return nil
+	})
+	if err != nil {
+		// Rolled back: entries Temporal took are delivered again; starts are then "already
+		// started" and workflows ignore repeated signals.
+		return 0, err
+	}
+	return delivered, deliveryErr
+}
+
+// deliver sends one entry. A note explains an entry that was settled without effect.
+func (r *Relay) deliver(ctx context.Context, e entry) (note string, err error) {
+	ctx = telemetry.Extract(ctx, e.trace)
+	if e.workflowType != "" {
+		_, err := r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                                       e.workflowID,
+			TaskQueue:                                r.TaskQueue,
+			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+		}, e.workflowType, e.payload)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return "already started", nil
+		}
+		return "", err
+	}
+	err = r.Temporal.SignalWorkflow(ctx, e.workflowID, "", e.signal, e.payload)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The workflow has ended: nothing waits for this signal any more.
+		r.Logger.InfoContext(ctx, "outbox relay: signal to an ended workflow dropped", "workflow_id", e.workflowID, "signal", e.signal)
+		return "workflow not running", nil
+	}
+	return "", err
+}
