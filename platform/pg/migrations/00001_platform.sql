@@ -30,11 +30,13 @@ CREATE TABLE audit_log (
     hash      text        NOT NULL UNIQUE
 );
 -- Append-only: rows can be inserted, never changed or removed through the application role.
+-- +goose StatementBegin
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit_log is append-only';
 END;
 $$;
+-- +goose StatementEnd
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 

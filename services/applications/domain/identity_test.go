@@ -1,0 +1,106 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateSIRET(t *testing.T) {
+	tests := []struct {
+		siret string
+		ok    bool
+	}{
+		{"13002526500013", true},  // DINUM
+		{"23350001600040", true},  // DOMAIN.md vector
+		{"35600000000001", true},  // La Poste: digit sum 10
+		{"35600000000049", false}, // La Poste: digit sum 22
+		{"12345678901234", false}, // Luhn fails
+		{"1300252650001", false},  // 13 digits
+		{"1300252650001A", false}, // not digits
+		{"", false},
+	}
+	for _, tt := range tests {
+		if err := ValidateSIRET(tt.siret); (err == nil) != tt.ok {
+			t.Errorf("ValidateSIRET(%q) = %v, want ok=%v", tt.siret, err, tt.ok)
+		}
+	}
+	if SIREN("13002526500013") != "130025265" {
+		t.Errorf("SIREN = %q", SIREN("13002526500013"))
+	}
+}
+
+func TestValidateRNA(t *testing.T) {
+	for rna, ok := range map[string]bool{"W751234567": true, "W75123456": false, "X751234567": false, "": false} {
+		if err := ValidateRNA(rna); (err == nil) != ok {
+			t.Errorf("ValidateRNA(%q) = %v, want ok=%v", rna, err, ok)
+		}
+	}
+}
+
+func TestValidateIBAN(t *testing.T) {
+	tests := []struct {
+		iban string
+		ok   bool
+	}{
+		{"FR7630006000011234567890189", true},
+		{"FR1420041010050500013M02606", true},
+		{"FR7630006000011234567890188", false}, // checksum
+		{"FR763000600001123456789018", false},  // length
+		{"DE89370400440532013000", true},
+		{"US12345678901234567890", false}, // not SEPA
+		{"FR76300060000112345678901#9", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if err := ValidateIBAN(tt.iban); (err == nil) != tt.ok {
+			t.Errorf("ValidateIBAN(%q) = %v, want ok=%v", tt.iban, err, tt.ok)
+		}
+	}
+	if got := NormalizeIBAN("fr76 3000 6000 0112 3456 7890 189"); got != "FR7630006000011234567890189" {
+		t.Errorf("NormalizeIBAN = %q", got)
+	}
+}
+
+func TestValidateBIC(t *testing.T) {
+	for bic, ok := range map[string]bool{"BDFEFRPPCCT": true, "BNPAFRPP": true, "BNPAFRP": false, "bnpafrpp": false} {
+		if err := ValidateBIC(bic); (err == nil) != ok {
+			t.Errorf("ValidateBIC(%q) = %v, want ok=%v", bic, err, ok)
+		}
+	}
+}
+
+func FuzzValidateSIRET(f *testing.F) {
+	for _, s := range []string{"13002526500013", "35600000000001", "12345678901234", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ValidateSIRET(s)
+		if err == nil && (len(s) != 14 || !allDigits(s)) {
+			t.Fatalf("accepted %q", s)
+		}
+		if err == nil {
+			// Changing one digit of a valid SIRET (outside La Poste) must break the Luhn check.
+			if s[:9] != laPosteSIREN {
+				b := []byte(s)
+				b[13] = '0' + (b[13]-'0'+1)%10
+				if ValidateSIRET(string(b)) == nil {
+					t.Fatalf("%q and %q both valid", s, b)
+				}
+			}
+		}
+	})
+}
+
+func FuzzValidateIBAN(f *testing.F) {
+	for _, s := range []string{"FR7630006000011234567890189", "DE89370400440532013000", "FR", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidateIBAN(s) != nil {
+			return
+		}
+		if len(s) != ibanLengths[s[:2]] || strings.ToUpper(s) != s {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}
