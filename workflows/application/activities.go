@@ -1,0 +1,123 @@
+package application
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
+	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
+)
+
+// Activities call the services over gRPC as the workflow worker (role system). Every call is
+// idempotent in the service, so Temporal's retries change nothing.
+type Activities struct {
+	Calls        appv1.CallServiceClient
+	Applications appv1.ApplicationServiceClient
+	Review       reviewv1.ReviewServiceClient
+	Payments     paymentsv1.PaymentServiceClient
+}
+
+// CheckEligibility applies the eligibility rules and returns the outcome.
+func (a *Activities) CheckEligibility(ctx context.Context, application string) (Eligibility, error) {
+	app, err := a.Applications.CheckEligibility(ctx, &appv1.CheckEligibilityRequest{Name: application})
+	if err != nil {
+		return Eligibility{}, classify(err)
+	}
+	return Eligibility{State: app.GetState(), Reason: app.GetStateReason()}, nil
+}
+
+func (a *Activities) applicationAndCall(ctx context.Context, application string) (*appv1.Application, *appv1.Call, error) {
+	app, err := a.Applications.GetApplication(ctx, &appv1.GetApplicationRequest{Name: application})
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	call, err := a.Calls.GetCall(ctx, &appv1.GetCallRequest{Name: app.GetCall()})
+	if err != nil {
+		return nil, nil, classify(err)
+	}
+	return app, call, nil
+}
+
+// AssignReviewers gives the application reviewers of its call's jury.
+func (a *Activities) AssignReviewers(ctx context.Context, application string) (Assigned, error) {
+	app, call, err := a.applicationAndCall(ctx, application)
+	if err != nil {
+		return Assigned{}, err
+	}
+	req := &reviewv1.AssignReviewersRequest{
+		Application: application, Title: app.GetTitle(), RequestedAmountCents: app.GetRequestedAmountCents(),
+		SubmitTime: app.GetSubmitTime(), Reviewers: call.GetReviewers(), Chair: call.GetChair(),
+		OverallThreshold: call.GetOverallThreshold(), EnvelopeCents: call.GetEnvelopeCents(),
+		ReviewersPerApplication: call.GetReviewersPerApplication(),
+	}
+	for _, c := range call.GetCriteria() {
+		req.Criteria = append(req.Criteria, &reviewv1.GridCriterion{Id: c.GetId(), Weight: c.GetWeight(), Threshold: c.GetThreshold()})
+	}
+	resp, err := a.Review.AssignReviewers(ctx, req)
+	if err != nil {
+		return Assigned{}, classify(err)
+	}
+	out := Assigned{}
+	for _, as := range resp.GetAssignments() {
+		out.Reviewers = append(out.Reviewers, as.GetReviewer())
+	}
+	return out, nil
+}
+
+// RecordDecision records a state the workflow reached.
+func (a *Activities) RecordDecision(ctx context.Context, in DecisionInput) error {
+	_, err := a.Applications.RecordDecision(ctx, &appv1.RecordDecisionRequest{Name: in.Application, State: in.State, Reason: in.Reason})
+	return classify(err)
+}
+
+// CommitGrant opens the call's budget if needed and commits the grant with its tranches.
+func (a *Activities) CommitGrant(ctx context.Context, application string) (Committed, error) {
+	app, call, err := a.applicationAndCall(ctx, application)
+	if err != nil {
+		return Committed{}, err
+	}
+	if _, err := a.Payments.OpenCallBudget(ctx, &paymentsv1.OpenCallBudgetRequest{Call: call.GetName(), EnvelopeCents: call.GetEnvelopeCents()}); err != nil {
+		return Committed{}, classify(err)
+	}
+	req := &paymentsv1.CommitGrantRequest{
+		Application: application, AmountCents: app.GetRequestedAmountCents(),
+		Beneficiary: &paymentsv1.Beneficiary{Name: beneficiaryName(app), Siret: app.GetApplicant().GetSiret(),
+			Iban: app.GetBankAccount().GetIban(), Bic: app.GetBankAccount().GetBic()},
+	}
+	for _, m := range app.GetMilestones() {
+		req.Tranches = append(req.Tranches, &paymentsv1.PlannedTranche{Title: m.GetTitle(), DueDate: m.GetDueDate(), AmountCents: m.GetTrancheAmountCents()})
+	}
+	c, err := a.Payments.CommitGrant(ctx, req)
+	if err != nil {
+		return Committed{}, classify(err)
+	}
+	out := Committed{AmountCents: c.GetAmountCents()}
+	for _, t := range c.GetTranches() {
+		out.Tranches = append(out.Tranches, t.GetName())
+	}
+	return out, nil
+}
+
+func beneficiaryName(app *appv1.Application) string {
+	if h := app.GetBankAccount().GetHolder(); h != "" {
+		return h
+	}
+	return app.GetApplicant().GetLegalName()
+}
+
+// classify makes the errors that a retry cannot fix non-retryable, so the workflow fails fast and
+// visibly instead of retrying a refusal forever.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated, codes.FailedPrecondition, codes.AlreadyExists:
+		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
+	}
+	return err
+}

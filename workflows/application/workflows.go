@@ -1,0 +1,134 @@
+package application
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/guichet/guichet/platform/flow"
+)
+
+// Workflow drives one application. Signals come from the services' outboxes; activities call the
+// services over gRPC and are idempotent, so retries change nothing.
+func Workflow(ctx workflow.Context, in flow.ApplicationStarted) (Outcome, error) {
+	w := &applicationWorkflow{in: in}
+	w.setup(ctx)
+	return w.run(ctx)
+}
+
+type applicationWorkflow struct {
+	in          flow.ApplicationStarted
+	withdrawn   bool
+	withdrawals workflow.ReceiveChannel
+	paid        map[string]bool
+}
+
+var acts *Activities // nil pointer: method values name the activities
+
+func (w *applicationWorkflow) setup(ctx workflow.Context) {
+	w.paid = map[string]bool{}
+	w.withdrawals = workflow.GetSignalChannel(ctx, flow.SignalWithdrawn)
+}
+
+func activityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
+	ctx = activityOptions(ctx)
+	app := w.in.Application
+
+	var elig Eligibility
+	if err := workflow.ExecuteActivity(ctx, acts.CheckEligibility, app).Get(ctx, &elig); err != nil {
+		return Outcome{}, err
+	}
+	if elig.State != "ELIGIBLE" {
+		return Outcome{State: elig.State}, nil
+	}
+
+	var assigned Assigned
+	if err := workflow.ExecuteActivity(ctx, acts.AssignReviewers, app).Get(ctx, &assigned); err != nil {
+		return Outcome{}, err
+	}
+	if err := w.record(ctx, StateUnderReview, "reviewers assigned"); err != nil {
+		return Outcome{}, err
+	}
+
+	var reviews flow.ReviewsComplete
+	if !w.await(ctx, flow.SignalReviewsComplete, &reviews) {
+		return Outcome{State: StateWithdrawn}, nil
+	}
+	var decision flow.Decision
+	if !w.await(ctx, flow.SignalRanked, &decision) {
+		return Outcome{State: StateWithdrawn}, nil
+	}
+	if err := w.record(ctx, decision.Decision, decision.Reason); err != nil {
+		return Outcome{}, err
+	}
+	if decision.Decision != StateSelected {
+		return Outcome{State: decision.Decision}, nil
+	}
+
+	var signed flow.AgreementSigned
+	if !w.await(ctx, flow.SignalAgreementSigned, &signed) {
+		return Outcome{State: StateWithdrawn}, nil
+	}
+	var committed Committed
+	if err := workflow.ExecuteActivity(ctx, acts.CommitGrant, app).Get(ctx, &committed); err != nil {
+		return Outcome{}, err
+	}
+	if err := w.record(ctx, StateFunded, "grant agreement signed and committed"); err != nil {
+		return Outcome{}, err
+	}
+
+	// Each tranche goes through certification, order, batch and payment in the payments service,
+	// which enforces the separation of duties; the workflow follows until every tranche is paid.
+	changes := workflow.GetSignalChannel(ctx, flow.SignalTrancheChanged)
+	for len(w.paid) < len(committed.Tranches) {
+		var change flow.TrancheChange
+		if !w.receive(ctx, changes, &change) {
+			return Outcome{State: StateWithdrawn, PaidCents: 0}, nil
+		}
+		if change.State == TranchePaid {
+			w.paid[change.Tranche] = true
+		}
+	}
+	return Outcome{State: StateFunded, PaidCents: committed.AmountCents}, nil
+}
+
+func (w *applicationWorkflow) record(ctx workflow.Context, state, reason string) error {
+	return workflow.ExecuteActivity(ctx, acts.RecordDecision, DecisionInput{Application: w.in.Application, State: state, Reason: reason}).Get(ctx, nil)
+}
+
+// await waits for a signal; false when the application was withdrawn first.
+func (w *applicationWorkflow) await(ctx workflow.Context, name string, v any) bool {
+	return w.receive(ctx, workflow.GetSignalChannel(ctx, name), v)
+}
+
+// receive waits for the next value of ch, or a withdrawal; false when withdrawn.
+func (w *applicationWorkflow) receive(ctx workflow.Context, ch workflow.ReceiveChannel, v any) bool {
+	if w.withdrawn {
+		return false
+	}
+	got := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, v)
+		got = true
+	})
+	sel.AddReceive(w.withdrawals, func(c workflow.ReceiveChannel, _ bool) {
+		var s flow.Withdrawn
+		c.Receive(ctx, &s)
+		w.withdrawn = true
+	})
+	sel.Select(ctx)
+	return got
+}
