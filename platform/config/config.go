@@ -20,6 +20,8 @@ type Config struct {
 	// TemporalAddress and TemporalNamespace of the Temporal frontend.
 	TemporalAddress   string
 	TemporalNamespace string
+	// TaskQueue of guichet's workflows and activities (tests give each run its own).
+	TaskQueue string
 	// Listen addresses.
 	GatewayAddr      string
 	WebAddr          string
@@ -49,6 +51,7 @@ func FromEnv() Config {
 		RedisURL:           env("GUICHET_REDIS_URL", "redis://127.0.0.1:6379/0"),
 		TemporalAddress:    env("GUICHET_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace:  env("GUICHET_TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:          env("GUICHET_TEMPORAL_TASK_QUEUE", "guichet"),
 		GatewayAddr:        gateway,
 		WebAddr:            env("GUICHET_WEB_ADDR", "127.0.0.1:8081"),
 		ApplicationsAddr:   env("GUICHET_APPLICATIONS_ADDR", "127.0.0.1:9101"),

@@ -15,7 +15,7 @@ type Options struct {
 	// PostgresDir is the cluster's data directory; its parents must be traversable by the postgres user.
 	PostgresDir string
 	// TemporalBin is the temporal CLI (bin/temporal, built by `make tools`).
-	TemporalBin                                          string
+	TemporalBin                                           string
 	PostgresPort, RedisPort, TemporalPort, TemporalUIPort int
 	// Durable keeps fsync on and the Temporal store in Dir/temporal.db (development); tests turn it off.
 	Durable bool

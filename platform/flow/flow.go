@@ -5,7 +5,8 @@ package flow
 
 import "time"
 
-// TaskQueue is the task queue of guichet's workflows and activities.
+// TaskQueue is the default task queue of guichet's workflows and activities
+// (GUICHET_TEMPORAL_TASK_QUEUE overrides it).
 const TaskQueue = "guichet"
 
 // Workflow type names.

@@ -13,13 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -42,7 +42,7 @@ type Telemetry struct {
 // OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT when set; they always carry trace ids into logs.
 func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	res, err := sdkresource.Merge(sdkresource.Default(),
-		sdkresource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(opts.ServiceName)))
+		sdkresource.NewSchemaless(attribute.String("service.name", opts.ServiceName)))
 	if err != nil {
 		return nil, err
 	}

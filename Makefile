@@ -1,0 +1,52 @@
+# guichet: `make run` starts the platform, `make test` runs every test. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+BIN := $(CURDIR)/bin
+MODULES := proto platform services/applications services/review services/payments workflows gateway web cmd/guichet
+PACKAGES := $(addprefix ./,$(addsuffix /...,$(MODULES)))
+GO_TEST_FLAGS ?= -count=1 -timeout 25m
+
+.PHONY: run test test-go lint generate tools build proto-deps clean
+
+## run: install what is missing, build, start the whole platform, seed the demo call, print the URLs
+run: build
+	$(BIN)/guichet dev
+
+## test: install what is missing, start throwaway components, run every test, stop them
+test: build
+	$(BIN)/guichet testenv -- $(MAKE) --no-print-directory test-go
+
+test-go:
+	go test $(GO_TEST_FLAGS) $(PACKAGES)
+
+## build: the guichet binary in bin/
+build: tools
+	go build -o $(BIN)/guichet ./cmd/guichet
+
+## tools: the pinned tools of tools/go.mod (buf, protoc plugins, temporal CLI, linters) in bin/
+tools: $(BIN)/.tools-stamp
+$(BIN)/.tools-stamp: tools/go.mod tools/go.sum
+	cd tools && GOWORK=off GOBIN=$(BIN) go install tool
+	touch $@
+
+## proto-deps: the imported protos, copied from Go modules into .proto-deps/
+proto-deps:
+	scripts/proto-deps.sh
+
+## generate: Go code and the OpenAPI document from the protos
+generate: tools proto-deps
+	rm -rf proto/gen gateway/openapi
+	$(BIN)/buf generate --path proto/guichet
+
+## lint: formatting, vet, staticcheck, errcheck, workflowcheck, buf lint, generated code up to date
+lint: tools proto-deps
+	@test -z "$$(gofmt -l $(MODULES))" || { echo "gofmt needed:"; gofmt -l $(MODULES); exit 1; }
+	go vet $(PACKAGES)
+	$(BIN)/staticcheck $(PACKAGES)
+	$(BIN)/errcheck -ignoretests $(PACKAGES)
+	$(BIN)/workflowcheck ./workflows/...
+	$(BIN)/buf lint --path proto/guichet
+	scripts/check-generated.sh
+
+clean:
+	rm -rf bin .proto-deps

@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/flow"
+	"github.com/guichet/guichet/platform/ids"
+)
+
+const (
+	dinum = "13002526500013"
+	other = "23350001600040"
+)
+
+// traceID is sent with the submission so that the in-process test can follow its trace.
+var traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+func application(title string) map[string]any {
+	return map[string]any{
+		"title":              title,
+		"summary":            "Predicting business-bankruptcy risk from tax data",
+		"applicant":          map[string]any{"legalName": "Direction interministérielle du numérique", "siret": dinum},
+		"contact":            map[string]any{"name": "Alice Martin", "email": "alice@example.org"},
+		"datasets":           []string{"https://www.data.gouv.fr/fr/datasets/base-sirene"},
+		"projectBudgetCents": 100_000_000,
+		// €400,000 requested, paid in one tranche.
+		"requestedAmountCents": 40_000_000,
+		"milestones":           []map[string]any{{"title": "Model delivered", "dueDate": "2027-06-30", "trancheAmountCents": 40_000_000}},
+		"bankAccount":          map[string]any{"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "holder": "DINUM"},
+	}
+}
+
+// scenario drives one application from submission to its paid tranche through the REST gateway
+// only, and returns the application's name.
+func scenario(t *testing.T, a *api, temporal client.Client) string {
+	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
+	alice := a.token(auth.Applicant, "alice", dinum)
+	chair := a.token(auth.JuryChair, "chair-1", "")
+
+	// A programme officer opens a call that closes a few seconds later.
+	callID := "e2e-" + ids.New()
+	now := time.Now().UTC()
+	closes := now.Add(5 * time.Second)
+	call := a.call(http.MethodPost, "/v1/calls?callId="+callID, officer, map[string]any{
+		"title": "Public data e2e", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
+		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
+		"reviewDeadline": now.Add(time.Hour).Format(time.RFC3339),
+		"criteria": []map[string]any{
+			{"id": "impact", "title": "Public value and impact", "weight": 1, "threshold": 3},
+			{"id": "data", "title": "Use and quality of public data", "weight": 1, "threshold": 3},
+			{"id": "feasibility", "title": "Feasibility, team and budget realism", "weight": 1, "threshold": 3},
+		},
+		"overallThreshold": 10, "reviewers": []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1",
+		"reviewersPerApplication": 3,
+	}, "Idempotency-Key", "call-"+callID).must(t, http.StatusCreated)
+	callName := call.str("name")
+	if callName != "calls/"+callID {
+		t.Fatalf("call name %q", callName)
+	}
+
+	// Bad input is refused with a problem naming the field; nothing is created.
+	apps := "/v1/" + callName + "/applications"
+	a.call(http.MethodPost, apps, alice, `{"title": "broken`).problem(t, http.StatusBadRequest, "body")
+	noTitle := application("")
+	delete(noTitle, "title")
+	a.call(http.MethodPost, apps, alice, noTitle).problem(t, http.StatusBadRequest, "application.title")
+	badSiret := application("Bad SIRET")
+	badSiret["applicant"] = map[string]any{"legalName": "X", "siret": "12345678901234"}
+	a.call(http.MethodPost, apps, alice, badSiret).problem(t, http.StatusBadRequest, "application.applicant.siret")
+	a.call(http.MethodPost, apps, "", application("No token")).problem(t, http.StatusUnauthorized, "")
+	a.call(http.MethodPost, apps, a.token(auth.Reviewer, "reviewer-1", ""), application("Wrong role")).problem(t, http.StatusForbidden, "")
+
+	// An applicant creates and submits an application.
+	draft := a.call(http.MethodPost, apps, alice, application("Bankruptcy risk from tax data"), "Idempotency-Key", "draft-"+callID).must(t, http.StatusCreated)
+	name := draft.str("name")
+	if draft.str("state") != "DRAFT" {
+		t.Fatalf("draft: %s", draft.Body)
+	}
+	// The same key and body replays the first response instead of creating a second draft.
+	replay := a.call(http.MethodPost, apps, alice, application("Bankruptcy risk from tax data"), "Idempotency-Key", "draft-"+callID).must(t, http.StatusCreated)
+	if replay.str("name") != name {
+		t.Fatalf("replay created %s, first was %s", replay.str("name"), name)
+	}
+	a.call(http.MethodGet, "/v1/"+name, a.token(auth.Applicant, "mallory", other), nil).problem(t, http.StatusNotFound, "")
+	receipt := a.call(http.MethodPost, "/v1/"+name+":submit", alice, map[string]any{},
+		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01").must(t, http.StatusOK)
+	if receipt.str("state") != "SUBMITTED" || len(receipt.str("contentSha256")) != 64 || receipt.str("submitTime") == "" {
+		t.Fatalf("receipt: %s", receipt.Body)
+	}
+	a.call(http.MethodPatch, "/v1/"+name+"?updateMask=title", alice, map[string]any{"title": "Changed"}).problem(t, http.StatusConflict, "")
+
+	// After the close, the three assigned reviewers sign the declaration and score it.
+	time.Sleep(time.Until(closes))
+	for _, r := range []string{"reviewer-1", "reviewer-2", "reviewer-3"} {
+		tok := a.token(auth.Reviewer, r, "")
+		a.call(http.MethodPost, "/v1/"+callName+"/declarations", tok, map[string]any{"accepted": true}).must(t, http.StatusCreated)
+		eventually(t, 60*time.Second, r+"'s assignment", func() bool {
+			res := a.call(http.MethodGet, "/v1/"+callName+"/assignments", tok, nil).must(t, http.StatusOK)
+			return strings.Contains(string(res.Body), name)
+		})
+		a.call(http.MethodPost, "/v1/"+name+"/reviews", tok, map[string]any{
+			"scores":  []map[string]any{{"criterion": "impact", "score": 4.5}, {"criterion": "data", "score": 4}, {"criterion": "feasibility", "score": 3.5}},
+			"comment": "Solid use of public data.",
+		}).must(t, http.StatusCreated)
+	}
+
+	// The chair ranks; the application is selected within the envelope.
+	eventually(t, 30*time.Second, "the reviews to reach the workflow", func() bool {
+		return a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state") == "UNDER_REVIEW"
+	})
+	ranking := a.call(http.MethodPost, "/v1/"+callName+":rank", chair, map[string]any{}).must(t, http.StatusOK)
+	if !strings.Contains(string(ranking.Body), `"SELECTED"`) {
+		t.Fatalf("ranking: %s", ranking.Body)
+	}
+	eventually(t, 30*time.Second, "the selection", func() bool {
+		return a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state") == "SELECTED"
+	})
+
+	// The applicant signs the agreement; the amount is committed.
+	a.call(http.MethodPost, "/v1/"+name+":signAgreement", alice, map[string]any{}).must(t, http.StatusOK)
+	eventually(t, 30*time.Second, "the commitment", func() bool {
+		return a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state") == "FUNDED"
+	})
+	tranches := a.call(http.MethodGet, "/v1/"+name+"/tranches", alice, nil).must(t, http.StatusOK)
+	list, _ := tranches.JSON["tranches"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("tranches: %s", tranches.Body)
+	}
+	tranche := list[0].(map[string]any)["name"].(string)
+
+	// Certified by the programme officer, ordered by a finance officer, batched and paid by the accountant.
+	finance := a.token(auth.FinanceOfficer, "finance-1", "")
+	accountant := a.token(auth.Accountant, "accountant-1", "")
+	a.call(http.MethodPost, "/v1/"+tranche+":order", officer, map[string]any{}).problem(t, http.StatusForbidden, "")
+	a.call(http.MethodPost, "/v1/"+tranche+":certify", officer, map[string]any{}).must(t, http.StatusOK)
+	a.call(http.MethodPost, "/v1/"+tranche+":order", finance, map[string]any{}).must(t, http.StatusOK)
+	batch := a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).must(t, http.StatusCreated)
+	batchName := batch.str("name")
+	xml := a.call(http.MethodGet, "/v1/"+batchName+"/pain001.xml", accountant, nil).must(t, http.StatusOK)
+	if !strings.Contains(xml.Header.Get("Content-Type"), "xml") || !strings.Contains(string(xml.Body), "<CtrlSum>400000.00</CtrlSum>") {
+		t.Fatalf("pain.001: %s %s", xml.Header.Get("Content-Type"), xml.Body)
+	}
+	confirm := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "PAID"}}}
+	a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK)
+	a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK) // twice changes nothing
+
+	// The workflow ends with the application funded and its tranche paid.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var outcome struct {
+		State     string `json:"state"`
+		PaidCents int64  `json:"paidCents"`
+	}
+	if err := temporal.GetWorkflow(ctx, flow.ApplicationWorkflowID(name), "").Get(ctx, &outcome); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	if outcome.State != "FUNDED" || outcome.PaidCents != 40_000_000 {
+		t.Fatalf("outcome %+v", outcome)
+	}
+	if s := a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state"); s != "FUNDED" {
+		t.Fatalf("final state %s", s)
+	}
+	budget := a.call(http.MethodGet, "/v1/"+callName+"/budget", finance, nil).must(t, http.StatusOK)
+	for field, want := range map[string]string{"envelopeCents": "1000000000", "committedCents": "40000000", "paidCents": "40000000", "availableCents": "960000000"} {
+		if got := fmt.Sprint(budget.JSON[field]); got != want {
+			t.Fatalf("budget %s = %s, want %s: %s", field, got, want, budget.Body)
+		}
+	}
+	a.call(http.MethodGet, "/v1/"+callName+"/budget", alice, nil).problem(t, http.StatusForbidden, "")
+	return name
+}

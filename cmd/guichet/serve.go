@@ -1,0 +1,71 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/guichet/guichet/cmd/guichet/internal/server"
+	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/config"
+	"github.com/guichet/guichet/platform/telemetry"
+)
+
+func serveCmd() *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run targets: all, or one or more of applications, review, payments, worker, gateway, web",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			targets, err := server.ParseTargets(target)
+			if err != nil {
+				return err
+			}
+			return server.Run(cmd.Context(), targets, server.Options{Config: config.FromEnv(), Logger: telemetry.NewLogger(slog.LevelInfo)})
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "all", "targets to run, comma-separated")
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the migrations of every service's schema",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return server.Migrate(cmd.Context(), server.Options{Config: config.FromEnv(), Logger: telemetry.NewLogger(slog.LevelInfo)})
+		},
+	}
+}
+
+func tokenCmd() *cobra.Command {
+	var c auth.Claims
+	var ttl time.Duration
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Print a token of the development issuer (e.g. --role applicant --sub alice --siret 13002526500013)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.FromEnv()
+			iss, err := auth.LoadDevIssuer(cfg.OIDCIssuer, cfg.OIDCAudience, cfg.DevIssuerKeyFile)
+			if err != nil {
+				return err
+			}
+			tok, err := iss.Mint(c, ttl)
+			if err != nil {
+				return err
+			}
+			cmd.Println(tok)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&c.Role, "role", "", "applicant, reviewer, jury_chair, programme_officer, finance_officer, accountant or auditor")
+	cmd.Flags().StringVar(&c.Subject, "sub", "", "the person's identifier")
+	cmd.Flags().StringVar(&c.Siret, "siret", "", "the organisation's SIRET (applicants)")
+	cmd.Flags().StringVar(&c.Name, "name", "", "display name")
+	cmd.Flags().StringVar(&c.Email, "email", "", "email address")
+	cmd.Flags().DurationVar(&ttl, "ttl", 12*time.Hour, "validity")
+	_ = cmd.MarkFlagRequired("role")
+	_ = cmd.MarkFlagRequired("sub")
+	return cmd
+}
