@@ -184,7 +184,9 @@ func testenvCmd() *cobra.Command {
 				return err
 			case <-ctx.Done():
 				_ = child.Process.Signal(os.Interrupt)
-				<-done
+				if err := <-done; err != nil {
+					fmt.Fprintln(os.Stderr, "guichet testenv: interrupted:", err)
+				}
 				return exitCode(130)
 			}
 		},

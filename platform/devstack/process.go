@@ -55,11 +55,13 @@ func (p *process) stop(timeout time.Duration) error {
 	}
 	_ = p.cmd.Process.Signal(p.stopSignal)
 	select {
-	case <-p.done:
+	case err := <-p.done:
+		p.done <- err
 		return nil
 	case <-time.After(timeout):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+		err := <-p.done
+		p.done <- err
 		return fmt.Errorf("%s did not stop within %s: killed", p.name, timeout)
 	}
 }

@@ -14,10 +14,9 @@ import (
 
 // api is a REST client of the gateway with tokens of the development issuer.
 type api struct {
-	t       *testing.T
-	base    string
-	issuer  *auth.DevIssuer
-	headers map[string]string
+	t      *testing.T
+	base   string
+	issuer *auth.DevIssuer
 }
 
 type response struct {

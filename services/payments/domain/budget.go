@@ -1,0 +1,54 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+)
+
+// CheckSchedule checks a grant's tranche schedule: every tranche is positive and together they sum
+// exactly to the amount, so that paying every tranche pays the grant, no more and no less.
+func CheckSchedule(amountCents int64, trancheCents []int64) error {
+	if amountCents <= 0 {
+		return fmt.Errorf("%w: the amount must be positive", ErrInvalid)
+	}
+	if len(trancheCents) == 0 {
+		return fmt.Errorf("%w: a grant needs at least one tranche", ErrInvalid)
+	}
+	var sum int64
+	for i, c := range trancheCents {
+		if c <= 0 {
+			return fmt.Errorf("%w: tranche %d has a non-positive amount", ErrInvalid, i+1)
+		}
+		if sum > math.MaxInt64-c {
+			return fmt.Errorf("%w: the tranches overflow", ErrInvalid)
+		}
+		sum += c
+	}
+	if sum != amountCents {
+		return fmt.Errorf("%w: the tranches sum to %s EUR, not the amount of %s EUR", ErrInvalid, FormatEuros(sum), FormatEuros(amountCents))
+	}
+	return nil
+}
+
+// CanCommit checks that committing amount keeps the call's commitments within its envelope
+// (Σ commitments ≤ envelope).
+func CanCommit(envelopeCents, committedCents, amountCents int64) error {
+	if amountCents <= 0 {
+		return fmt.Errorf("%w: the amount must be positive", ErrInvalid)
+	}
+	if available := envelopeCents - committedCents; amountCents > available {
+		return fmt.Errorf("%w: committing %s EUR would exceed the envelope; %s EUR available", ErrOverEnvelope,
+			FormatEuros(amountCents), FormatEuros(available))
+	}
+	return nil
+}
+
+// CanOrder checks that ordering a tranche keeps the project's paid and ordered money within its
+// commitment (Σ payments ≤ commitment). engagedCents is what is already ordered, exported or paid.
+func CanOrder(commitmentCents, engagedCents, trancheCents int64) error {
+	if trancheCents > commitmentCents-engagedCents {
+		return fmt.Errorf("%w: ordering %s EUR would bring the project's payments above its commitment of %s EUR (%s EUR already ordered or paid)",
+			ErrOverCommitment, FormatEuros(trancheCents), FormatEuros(commitmentCents), FormatEuros(engagedCents))
+	}
+	return nil
+}

@@ -1,0 +1,260 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/guichet/guichet/platform/audit"
+	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/flow"
+	"github.com/guichet/guichet/platform/outbox"
+	"github.com/guichet/guichet/platform/pg"
+	"github.com/guichet/guichet/platform/resource"
+	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
+	"github.com/guichet/guichet/services/review/domain"
+)
+
+// RankCall ranks every assigned application of the call once all its reviews are in, stores the
+// ranking as a new version, and signals each application's decision to its workflow the first
+// time it is decided: a later run never signals an application again.
+func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (*reviewv1.Ranking, error) {
+	p := auth.FromContext(ctx)
+	callID, err := resource.ParseCall(req.GetName())
+	if err != nil {
+		return nil, badName("name", req.GetName(), "calls/*")
+	}
+	now := s.now()
+	var refused bool
+	var out *reviewv1.Ranking
+	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		// The lock serialises ranking runs of one call, so versions follow each other and an
+		// application is decided by exactly one run.
+		c, ok, err := loadCall(ctx, tx, callID, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("call %s not found", req.GetName())
+		}
+		if !c.chairedBy(p) {
+			refused = true
+			return status.Errorf(codes.PermissionDenied, "only the chair of %s may rank it", req.GetName())
+		}
+		candidates, err := loadCandidates(ctx, tx, callID)
+		if err != nil {
+			return err
+		}
+		ranking, err := domain.Rank(domain.Call{Criteria: c.Criteria, OverallThreshold: c.OverallThreshold, EnvelopeCents: c.EnvelopeCents}, candidates)
+		if err != nil {
+			// The reviews no longer fit the grid (it changed after they were written).
+			return status.Errorf(codes.FailedPrecondition, "the call cannot be ranked: %v", err)
+		}
+		rankingJSON, err := json.Marshal(ranking)
+		if err != nil {
+			return err
+		}
+		var version int
+		if err := tx.QueryRow(ctx, `INSERT INTO rankings (call, version, rank_time, ranking)
+			SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM rankings WHERE call = $1 RETURNING version`,
+			callID, now, rankingJSON).Scan(&version); err != nil {
+			return err
+		}
+		rankingName := resource.CallName(callID) + "/ranking"
+		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "ranking.computed", Object: rankingName,
+			After: map[string]any{"version": version, "ranking": ranking}}.FromPrincipal(p)); err != nil {
+			return err
+		}
+		for _, e := range ranking.Entries {
+			if err := decide(ctx, tx, p, now, e); err != nil {
+				return err
+			}
+		}
+		out = rankingProto(rankingName, ranking, now)
+		return nil
+	})
+	if refused {
+		// A refused ranking attempt matters to the jury's record: keep it even though nothing changed.
+		if aerr := pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			return audit.Append(ctx, tx, audit.Entry{At: now, Action: "ranking.refused", Object: resource.CallName(callID) + "/ranking",
+				After: map[string]any{"reason": "not the chair of the call"}}.FromPrincipal(p))
+		}); aerr != nil {
+			s.logger.ErrorContext(ctx, "audit of a refused ranking failed", "error", aerr)
+		}
+	}
+	if err != nil {
+		return nil, s.edge(ctx, err)
+	}
+	return out, nil
+}
+
+// loadCandidates reads every application of the call that has assignments, with its reviews, and
+// refuses while any of them still misses a review.
+func loadCandidates(ctx context.Context, tx pgx.Tx, callID string) ([]domain.Candidate, error) {
+	rows, err := tx.Query(ctx, `SELECT p.name, p.title, p.requested_amount_cents, p.submit_time,
+			(SELECT count(*) FROM assignments a WHERE a.application = p.name),
+			(SELECT count(*) FROM reviews r WHERE r.application = p.name)
+		FROM applications p
+		WHERE p.call = $1 AND EXISTS (SELECT 1 FROM assignments a WHERE a.application = p.name)
+		ORDER BY p.name`, callID)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		candidates         []domain.Candidate
+		missing            []string
+		c                  domain.Candidate
+		assigned, reviewed int
+	)
+	index := map[string]int{}
+	if _, err := pgx.ForEachRow(rows, []any{&c.Application, &c.Title, &c.RequestedCents, &c.SubmitTime, &assigned, &reviewed}, func() error {
+		if reviewed < assigned {
+			missing = append(missing, fmt.Sprintf("%s (%d of %d reviews)", c.Application, reviewed, assigned))
+		}
+		index[c.Application] = len(candidates)
+		candidates = append(candidates, c)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, missingReviews(missing)
+	}
+	if len(candidates) == 0 {
+		return nil, status.Error(codes.FailedPrecondition, "no application of the call has been assigned to reviewers yet")
+	}
+	rows, err = tx.Query(ctx, `SELECT r.application, r.scores FROM reviews r JOIN applications p ON p.name = r.application
+		WHERE p.call = $1 ORDER BY r.application, r.reviewer`, callID)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		app    string
+		scores []byte
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&app, &scores}, func() error {
+		i, ok := index[app]
+		if !ok {
+			return fmt.Errorf("review of %s, which has no assignment", app)
+		}
+		var review []domain.Score
+		if err := json.Unmarshal(scores, &review); err != nil {
+			return fmt.Errorf("scores of a review of %s: %w", app, err)
+		}
+		candidates[i].Reviews = append(candidates[i].Reviews, review)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return candidates, nil
+}
+
+// missingReviews is the FailedPrecondition naming the applications still waiting for reviews.
+func missingReviews(missing []string) error {
+	st := status.New(codes.FailedPrecondition, "applications missing reviews: "+strings.Join(missing, ", "))
+	pf := &errdetails.PreconditionFailure{}
+	for _, m := range missing {
+		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
+			Type: "REVIEWS_MISSING", Subject: strings.Fields(m)[0], Description: "not every assigned reviewer has submitted a review",
+		})
+	}
+	if withDetails, err := st.WithDetails(pf); err == nil {
+		st = withDetails
+	}
+	return st.Err()
+}
+
+// decide records an application's first decision and signals it to the application's workflow.
+func decide(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, e domain.Entry) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO decisions (application, decision, rank, reason, rank_time) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (application) DO NOTHING`, e.Application, e.Decision, e.Rank, e.Reason, now)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	d := flow.Decision{Decision: e.Decision, Reason: e.Reason, Rank: e.Rank}
+	if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "decision.recorded", Object: e.Application, After: d}.FromPrincipal(p)); err != nil {
+		return err
+	}
+	return outbox.Enqueue(ctx, tx, outbox.Message{WorkflowID: flow.ApplicationWorkflowID(e.Application), Signal: flow.SignalRanked, Payload: d})
+}
+
+// GetRanking returns the call's latest ranking.
+func (s *Service) GetRanking(ctx context.Context, req *reviewv1.GetRankingRequest) (*reviewv1.Ranking, error) {
+	p := auth.FromContext(ctx)
+	ids, err := resource.Parse(req.GetName(), "calls/*/ranking")
+	if err != nil {
+		return nil, badName("name", req.GetName(), "calls/*/ranking")
+	}
+	callID := ids[0]
+	var out *reviewv1.Ranking
+	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		if p.Role == auth.JuryChair {
+			// A chair reads its own call's ranking; other calls' are not its business.
+			c, ok, err := loadCall(ctx, tx, callID, false)
+			if err != nil {
+				return err
+			}
+			if !ok || !c.chairedBy(p) {
+				return notFound("ranking %s not found", req.GetName())
+			}
+		}
+		var (
+			rankTime    time.Time
+			rankingJSON []byte
+			ranking     domain.Ranking
+		)
+		err := tx.QueryRow(ctx, `SELECT rank_time, ranking FROM rankings WHERE call = $1 ORDER BY version DESC LIMIT 1`, callID).
+			Scan(&rankTime, &rankingJSON)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("ranking %s not found: the call has not been ranked", req.GetName())
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(rankingJSON, &ranking); err != nil {
+			return fmt.Errorf("ranking of %s: %w", callID, err)
+		}
+		out = rankingProto(req.GetName(), ranking, rankTime)
+		return nil
+	})
+	if err != nil {
+		return nil, s.edge(ctx, err)
+	}
+	return out, nil
+}
+
+func rankingProto(name string, r domain.Ranking, rankTime time.Time) *reviewv1.Ranking {
+	out := &reviewv1.Ranking{
+		Name:          name,
+		EnvelopeCents: r.EnvelopeCents,
+		SelectedCents: r.SelectedCents,
+		CutoffRank:    int32(r.CutoffRank),
+		RankTime:      timestamppb.New(rankTime),
+	}
+	for _, e := range r.Entries {
+		pe := &reviewv1.RankingEntry{
+			Rank:                 int32(e.Rank),
+			Application:          e.Application,
+			Title:                e.Title,
+			Total:                e.Total,
+			AboveThresholds:      e.AboveThresholds,
+			RequestedAmountCents: e.RequestedCents,
+			Decision:             e.Decision,
+			Reason:               e.Reason,
+		}
+		for _, m := range e.Means {
+			pe.Scores = append(pe.Scores, &reviewv1.CriterionScore{Criterion: m.Criterion, Score: m.Score})
+		}
+		out.Entries = append(out.Entries, pe)
+	}
+	return out
+}
