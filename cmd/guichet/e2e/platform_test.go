@@ -92,7 +92,9 @@ func TestApplicationToPaidTrancheAllInOne(t *testing.T) {
 	}()
 	a := newAPI(t, cfg)
 	waitReady(t, a)
-	scenario(t, a, temporalClient(t, env.TemporalAddress))
+	tc := temporalClient(t, env.TemporalAddress)
+	name := scenario(t, a, tc)
+	recordHistory(t, tc, name)
 
 	want := map[string]bool{
 		"gateway HTTP request":               false,

@@ -101,7 +101,10 @@ func scenario(t *testing.T, a *api, temporal client.Client) string {
 	time.Sleep(time.Until(closes))
 	for _, r := range []string{"reviewer-1", "reviewer-2", "reviewer-3"} {
 		tok := a.token(auth.Reviewer, r, "")
-		a.call(http.MethodPost, "/v1/"+callName+"/declarations", tok, map[string]any{"accepted": true}).must(t, http.StatusCreated)
+		// The review service learns the call's jury with the first assignment of the workflow.
+		eventually(t, 60*time.Second, r+"'s declaration", func() bool {
+			return a.call(http.MethodPost, "/v1/"+callName+"/declarations", tok, map[string]any{"accepted": true}).Status == http.StatusCreated
+		})
 		eventually(t, 60*time.Second, r+"'s assignment", func() bool {
 			res := a.call(http.MethodGet, "/v1/"+callName+"/assignments", tok, nil).must(t, http.StatusOK)
 			return strings.Contains(string(res.Body), name)

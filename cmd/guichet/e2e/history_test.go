@@ -1,0 +1,39 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/guichet/guichet/platform/flow"
+)
+
+// recordHistory writes the workflow history of an application to the file named by
+// GUICHET_RECORD_HISTORY, to refresh the replay tests' histories in workflows/application/testdata.
+func recordHistory(t *testing.T, temporal client.Client, application string) {
+	path := os.Getenv("GUICHET_RECORD_HISTORY")
+	if path == "" {
+		return
+	}
+	ctx := context.Background()
+	it := temporal.GetWorkflowHistory(ctx, flow.ApplicationWorkflowID(application), "", false, 0)
+	h := &historypb.History{}
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
