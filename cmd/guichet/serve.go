@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -55,8 +56,8 @@ func tokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cmd.Println(tok)
-			return nil
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&c.Role, "role", "", "applicant, reviewer, jury_chair, programme_officer, finance_officer, accountant or auditor")
