@@ -1,0 +1,91 @@
+package audit_test
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/guichet/guichet/platform/audit"
+	"github.com/guichet/guichet/platform/pg"
+	"github.com/guichet/guichet/platform/testenv"
+)
+
+var noMigrations fs.FS = fstest.MapFS{}
+
+func TestChainVerifiesAndNamesTheFirstAlteredEntry(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	if err := pg.Migrate(ctx, env.PostgresURL, "audited", noMigrations, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pg.Open(ctx, env.PostgresURL, "audited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	at := time.Date(2026, 11, 29, 12, 0, 0, 123456789, time.UTC)
+	for i := range 5 {
+		err := pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			return audit.Append(ctx, tx, audit.Entry{At: at.Add(time.Duration(i) * time.Second), Actor: "officer-1", Role: "programme_officer",
+				Action: "call.create", Object: "calls/c1", Before: nil, After: map[string]any{"n": i, "title": "Données publiques"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	brk, n, err := audit.Verify(ctx, pool)
+	if err != nil || brk != nil || n != 5 {
+		t.Fatalf("intact chain: break=%v n=%d err=%v", brk, n, err)
+	}
+
+	// The application cannot change an entry...
+	if _, err := pool.Exec(ctx, `UPDATE audit_log SET actor = 'mallory' WHERE seq = 3`); err == nil {
+		t.Fatal("an audit entry was updated")
+	}
+	// ...and when someone with more rights does, verification names the entry.
+	if _, err := pool.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE audit_log SET after = '{"n": 2, "title": "changed"}' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	brk, _, err = audit.Verify(ctx, pool)
+	if err != nil || brk == nil || brk.Seq != 3 {
+		t.Fatalf("altered chain: break=%+v err=%v", brk, err)
+	}
+}
+
+func TestConcurrentAppendsKeepOneChain(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	if err := pg.Migrate(ctx, env.PostgresURL, "audited", noMigrations, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pg.Open(ctx, env.PostgresURL, "audited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() {
+			errs <- pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+				return audit.Append(ctx, tx, audit.Entry{At: time.Now(), Actor: "a", Role: "system", Action: "x", Object: "o", After: i})
+			})
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	brk, n, err := audit.Verify(ctx, pool)
+	if err != nil || brk != nil || n != 20 {
+		t.Fatalf("break=%v n=%d err=%v", brk, n, err)
+	}
+}
