@@ -23,10 +23,12 @@ test-go:
 build: tools
 	go build -o $(BIN)/guichet ./cmd/guichet
 
-## tools: the pinned tools of tools/go.mod (buf, protoc plugins, temporal CLI, linters) in bin/
+## tools: the pinned tools of tools/go.mod (buf, protoc plugins, temporal CLI, linters) and of
+## tools/mailpit/go.mod (mailpit, in its own module: it needs tablewriter v1, the temporal CLI v0) in bin/
 tools: $(BIN)/.tools-stamp
-$(BIN)/.tools-stamp: tools/go.mod tools/go.sum
+$(BIN)/.tools-stamp: tools/go.mod tools/go.sum tools/mailpit/go.mod tools/mailpit/go.sum
 	cd tools && GOWORK=off GOBIN=$(BIN) go install tool
+	cd tools/mailpit && GOWORK=off GOBIN=$(BIN) go install tool
 	touch $@
 
 ## proto-deps: the imported protos, copied from Go modules into .proto-deps/

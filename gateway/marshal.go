@@ -71,6 +71,9 @@ var creations = map[string]bool{
 	reviewv1.ReviewService_CreateReview_FullMethodName:                 true,
 	reviewv1.ReviewService_SignDeclaration_FullMethodName:              true,
 	paymentsv1.PaymentService_CreatePaymentBatch_FullMethodName:        true,
+	applicationsv1.ApplicationService_CreateReport_FullMethodName:      true,
+	reviewv1.ReviewService_CreateConflict_FullMethodName:               true,
+	reviewv1.ReviewService_RecordConsensus_FullMethodName:              true,
 }
 
 // createdStatus is a forward-response option: it runs after the mux has set the content type and

@@ -34,7 +34,7 @@ func envPort(key string, def int) int {
 func devCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "dev",
-		Short: "Start the whole platform on this machine (PostgreSQL, Redis, Temporal, every target), seed the demo call, print the URLs",
+		Short: "Start the whole platform on this machine (PostgreSQL, Redis, Temporal, mailpit, every target), seed the demo call, print the URLs",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			logger := telemetry.NewLogger(slog.LevelInfo)
@@ -45,6 +45,10 @@ func devCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			mailpit, err := devstack.MailpitBinary()
+			if err != nil {
+				return err
+			}
 			cfg := config.FromEnv()
 			dataDir, err := filepath.Abs(cfg.DataDir)
 			if err != nil {
@@ -52,10 +56,13 @@ func devCmd() *cobra.Command {
 			}
 			stack, err := devstack.Start(ctx, devstack.Options{
 				Dir: dataDir, PostgresDir: postgresDir(dataDir), TemporalBin: bin, Durable: true,
-				PostgresPort:   envPort("GUICHET_DEV_POSTGRES_PORT", 55432),
-				RedisPort:      envPort("GUICHET_DEV_REDIS_PORT", 56379),
-				TemporalPort:   envPort("GUICHET_DEV_TEMPORAL_PORT", 7233),
-				TemporalUIPort: envPort("GUICHET_DEV_TEMPORAL_UI_PORT", 8233),
+				PostgresPort:    envPort("GUICHET_DEV_POSTGRES_PORT", 55432),
+				RedisPort:       envPort("GUICHET_DEV_REDIS_PORT", 56379),
+				TemporalPort:    envPort("GUICHET_DEV_TEMPORAL_PORT", 7233),
+				TemporalUIPort:  envPort("GUICHET_DEV_TEMPORAL_UI_PORT", 8233),
+				MailpitBin:      mailpit,
+				MailpitSMTPPort: envPort("GUICHET_DEV_SMTP_PORT", 1025),
+				MailpitHTTPPort: envPort("GUICHET_DEV_MAILPIT_PORT", 8025),
 			})
 			if err != nil {
 				return err
@@ -67,7 +74,13 @@ func devCmd() *cobra.Command {
 				}
 			}()
 			cfg.PostgresURL, cfg.RedisURL, cfg.TemporalAddress = stack.Postgres.URL, stack.Redis.URL, stack.Temporal.Address
+			cfg.SMTPAddr = stack.Mailpit.SMTPAddr
 			cfg.DevIssuer = true
+			// This machine has no company registry: its check is off, and every eligibility
+			// outcome says so, unless GUICHET_REGISTRY_URL names one.
+			if os.Getenv("GUICHET_REGISTRY_URL") == "" {
+				cfg.RegistryURL = config.RegistryOff
+			}
 			p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: logger})
 			if err != nil {
 				return err
@@ -83,6 +96,7 @@ guichet is running. Ctrl-C stops everything it started.
   API reference     http://%[1]s/docs   (OpenAPI: http://%[1]s/openapi.json)
   Jury and finance  http://%[2]s/
   Temporal UI       %[3]s
+  Mailbox           %[6]s   (every email sent, e.g. the receipts; SMTP %[7]s)
   Readiness         http://%[1]s/readyz
 
   Demo call         calls/%[4]s (EUR 10,000,000, open now)
@@ -90,7 +104,8 @@ guichet is running. Ctrl-C stops everything it started.
                     (roles: reviewer reviewer-1..6, jury_chair chair-1, programme_officer officer-1,
                      finance_officer finance-1 finance-2, accountant accountant-1, auditor auditor-1)
   Data              %[5]s
-`, cfg.GatewayAddr, cfg.WebAddr, stack.Temporal.UIURL, seed.DemoCallID, dataDir)
+`, cfg.GatewayAddr, cfg.WebAddr, stack.Temporal.UIURL, seed.DemoCallID, dataDir, stack.Mailpit.URL, stack.Mailpit.SMTPAddr)
+			fmt.Printf("  Company registry  %s (GUICHET_REGISTRY_URL; \"off\" skips the eligibility check, and the outcome says so)\n\n", cfg.RegistryURL)
 			return p.Wait()
 		},
 	}
@@ -142,7 +157,7 @@ func seedDemo(ctx context.Context, cfg config.Config) error {
 func testenvCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "testenv -- COMMAND [ARGS...]",
-		Short: "Run a command beside throwaway PostgreSQL, Redis and Temporal, then stop them whatever happened",
+		Short: "Run a command beside throwaway PostgreSQL, Redis, Temporal and mailpit, then stop them whatever happened",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -158,7 +173,11 @@ func testenvCmd() *cobra.Command {
 				return err
 			}
 			defer func() { _ = os.RemoveAll(dir) }()
-			stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, TemporalBin: bin})
+			mailpit, err := devstack.MailpitBinary()
+			if err != nil {
+				return err
+			}
+			stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, TemporalBin: bin, MailpitBin: mailpit})
 			if err != nil {
 				return err
 			}
@@ -169,6 +188,8 @@ func testenvCmd() *cobra.Command {
 				"GUICHET_TEST_POSTGRES_URL="+stack.Postgres.URL,
 				"GUICHET_TEST_REDIS_URL="+stack.Redis.URL,
 				"GUICHET_TEST_TEMPORAL_ADDRESS="+stack.Temporal.Address,
+				"GUICHET_TEST_SMTP_ADDR="+stack.Mailpit.SMTPAddr,
+				"GUICHET_TEST_MAILPIT_URL="+stack.Mailpit.URL,
 				"GUICHET_TEST_DIR="+dir,
 			)
 			if err := child.Start(); err != nil {

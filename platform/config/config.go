@@ -39,7 +39,26 @@ type Config struct {
 	RateLimitPerMinute int
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration
+	// RegistryURL is the base URL of the company registry ("API Recherche d'entreprises") that the
+	// eligibility check asks; RegistryOff skips that check, saying so in every eligibility outcome
+	// (development and the end-to-end tests, which have no internet).
+	RegistryURL string
+	// SMTPAddr is the SMTP server of the notifications (mailpit in development, the relay in
+	// production); MailFrom their sender.
+	SMTPAddr string
+	MailFrom string
+	// SMTPUsername and SMTPPassword log in to the relay when the username is set; SMTPStartTLS
+	// requires STARTTLS before anything else.
+	SMTPUsername string
+	SMTPPassword string
+	SMTPStartTLS bool
 }
+
+// DefaultRegistryURL is the public company registry, RegistryOff the value that turns its check off.
+const (
+	DefaultRegistryURL = "https://recherche-entreprises.api.gouv.fr"
+	RegistryOff        = "off"
+)
 
 // FromEnv reads the configuration.
 func FromEnv() Config {
@@ -63,6 +82,12 @@ func FromEnv() Config {
 		DevIssuerKeyFile:   env("GUICHET_DEV_ISSUER_KEY", filepath.Join(dataDir, "dev-issuer-key.json")),
 		RateLimitPerMinute: envInt("GUICHET_RATE_LIMIT_PER_MINUTE", 600),
 		IdempotencyTTL:     envDuration("GUICHET_IDEMPOTENCY_TTL", 24*time.Hour),
+		RegistryURL:        env("GUICHET_REGISTRY_URL", DefaultRegistryURL),
+		SMTPAddr:           env("GUICHET_SMTP_ADDR", "127.0.0.1:1025"),
+		MailFrom:           env("GUICHET_MAIL_FROM", "guichet <noreply@guichet.localhost>"),
+		SMTPUsername:       os.Getenv("GUICHET_SMTP_USERNAME"),
+		SMTPPassword:       os.Getenv("GUICHET_SMTP_PASSWORD"),
+		SMTPStartTLS:       envBool("GUICHET_SMTP_STARTTLS", false),
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package devstack starts the real components of guichet on one machine for development and
-// tests: a throwaway PostgreSQL cluster, a Redis server and the Temporal dev server, each on a free
-// or chosen loopback port, each a child process that dies with its parent.
+// tests: a throwaway PostgreSQL cluster, a Redis server, the Temporal dev server and mailpit (the
+// SMTP server whose API shows the messages sent), each on a free or chosen loopback port, each a
+// child process that dies with its parent.
 package devstack
 
 import (

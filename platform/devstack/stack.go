@@ -17,7 +17,11 @@ type Options struct {
 	// TemporalBin is the temporal CLI (bin/temporal, built by `make tools`).
 	TemporalBin                                           string
 	PostgresPort, RedisPort, TemporalPort, TemporalUIPort int
-	// Durable keeps fsync on and the Temporal store in Dir/temporal.db (development); tests turn it off.
+	// MailpitBin is the SMTP server (bin/mailpit, built by `make tools`); MailpitBinary() when empty.
+	MailpitBin                       string
+	MailpitSMTPPort, MailpitHTTPPort int
+	// Durable keeps fsync on, the Temporal store in Dir/temporal.db and the mailbox in
+	// Dir/mailpit.db (development); tests turn it off.
 	Durable bool
 }
 
@@ -26,14 +30,20 @@ type Stack struct {
 	Postgres *Postgres
 	Redis    *Redis
 	Temporal *Temporal
+	Mailpit  *Mailpit
 }
 
-// Start starts PostgreSQL, Redis and Temporal. On error, whatever started is stopped.
+// Start starts PostgreSQL, Redis, Temporal and mailpit. On error, whatever started is stopped.
 func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	for _, p := range []*int{&o.PostgresPort, &o.RedisPort, &o.TemporalPort, &o.TemporalUIPort} {
+	if o.MailpitBin == "" {
+		if o.MailpitBin, err = MailpitBinary(); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range []*int{&o.PostgresPort, &o.RedisPort, &o.TemporalPort, &o.TemporalUIPort, &o.MailpitSMTPPort, &o.MailpitHTTPPort} {
 		if *p == 0 {
 			if *p, err = FreePort(); err != nil {
 				return nil, err
@@ -63,12 +73,22 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if s.Temporal, err = StartTemporal(ctx, o.TemporalBin, o.Dir, o.TemporalPort, o.TemporalUIPort, dbFile); err != nil {
 		return s, err
 	}
+	mailbox := ""
+	if o.Durable {
+		mailbox = filepath.Join(o.Dir, "mailpit.db")
+	}
+	if s.Mailpit, err = StartMailpit(ctx, o.MailpitBin, o.Dir, o.MailpitSMTPPort, o.MailpitHTTPPort, mailbox); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
 // Stop stops every component that was started.
 func (s *Stack) Stop() error {
 	var errs []error
+	if s.Mailpit != nil {
+		errs = append(errs, s.Mailpit.Stop())
+	}
 	if s.Temporal != nil && s.Temporal.proc != nil {
 		errs = append(errs, s.Temporal.Stop())
 	}
@@ -88,6 +108,8 @@ func (s *Stack) Env() map[string]string {
 		"GUICHET_REDIS_URL":        s.Redis.URL,
 		"GUICHET_TEMPORAL_ADDRESS": s.Temporal.Address,
 		"GUICHET_TEMPORAL_UI_URL":  s.Temporal.UIURL,
+		"GUICHET_SMTP_ADDR":        s.Mailpit.SMTPAddr,
+		"GUICHET_MAILPIT_URL":      s.Mailpit.URL,
 	}
 }
 

@@ -2,15 +2,18 @@ package devstack
 
 import (
 	"context"
+	"net/smtp"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
+
+	"github.com/guichet/guichet/platform/mail/mailpit"
 )
 
-// TestStackStartsRealComponents starts its own PostgreSQL, Redis and Temporal, uses each, and
+// TestStackStartsRealComponents starts its own PostgreSQL, Redis, Temporal and mailpit, uses each, and
 // stops them: the same path `guichet dev` and `guichet testenv` take on a fresh machine.
 func TestStackStartsRealComponents(t *testing.T) {
 	if testing.Short() {
@@ -58,4 +61,13 @@ func TestStackStartsRealComponents(t *testing.T) {
 		t.Fatalf("temporal: %v", err)
 	}
 	c.Close()
+	msg := "From: devstack@guichet.localhost\r\nTo: alice@example.org\r\nSubject: stack test\r\n\r\nHello.\r\n"
+	if err := smtp.SendMail(s.Mailpit.SMTPAddr, nil, "devstack@guichet.localhost", []string{"alice@example.org"}, []byte(msg)); err != nil {
+		t.Fatalf("mailpit smtp: %v", err)
+	}
+	box := &mailpit.Client{URL: s.Mailpit.URL}
+	got, err := box.Messages(ctx)
+	if err != nil || len(got) != 1 || got[0].Subject != "stack test" || got[0].To[0].Address != "alice@example.org" {
+		t.Fatalf("mailpit api: %v %+v", err, got)
+	}
 }

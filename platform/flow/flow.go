@@ -26,6 +26,8 @@ const (
 	SignalTrancheChanged = "tranche-changed"
 	// SignalWithdrawn: the applicant withdrew the application.
 	SignalWithdrawn = "withdrawn"
+	// SignalReportSubmitted: the applicant filed a milestone report; carries a ReportSubmitted.
+	SignalReportSubmitted = "report-submitted"
 )
 
 // ApplicationWorkflowID is the business id of an application's workflow.
@@ -65,4 +67,12 @@ type TrancheChange struct {
 // Withdrawn is the payload of SignalWithdrawn.
 type Withdrawn struct {
 	Reason string `json:"reason"`
+}
+
+// ReportSubmitted is the payload of SignalReportSubmitted.
+type ReportSubmitted struct {
+	// Report is the report's resource name.
+	Report string `json:"report"`
+	// Sequence is the tranche the report is for (2 onwards).
+	Sequence int `json:"sequence"`
 }

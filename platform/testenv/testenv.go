@@ -1,7 +1,7 @@
 // Package testenv gives integration tests the real components: PostgreSQL (a fresh database per
-// call), Redis and the Temporal dev server. Under `make test` they come from the environment set by
-// `guichet testenv` (one stack for the whole run); otherwise the first call starts a stack that
-// dies with the test binary.
+// call), Redis, the Temporal dev server and mailpit (an SMTP server whose HTTP API shows what was
+// sent). Under `make test` they come from the environment set by `guichet testenv` (one stack for
+// the whole run); otherwise the first call starts a stack that dies with the test binary.
 package testenv
 
 import (
@@ -24,25 +24,39 @@ type Env struct {
 	PostgresURL     string
 	RedisURL        string
 	TemporalAddress string
+	// SMTPAddr is mailpit's SMTP server (host:port); MailpitURL its web UI and API. The mailbox is
+	// shared by the whole run: a test finds its own messages by searching for what is unique to it.
+	SMTPAddr   string
+	MailpitURL string
 }
 
 var (
 	once   sync.Once
 	shared struct {
-		postgres, redis, temporal string
-		err                       error
+		env Env
+		err error
 	}
 )
 
-func components() (postgres, redis, temporal string, err error) {
+func components() (Env, error) {
 	once.Do(func() {
-		shared.postgres = os.Getenv("GUICHET_TEST_POSTGRES_URL")
-		shared.redis = os.Getenv("GUICHET_TEST_REDIS_URL")
-		shared.temporal = os.Getenv("GUICHET_TEST_TEMPORAL_ADDRESS")
-		if shared.postgres != "" && shared.redis != "" && shared.temporal != "" {
+		e := Env{
+			PostgresURL:     os.Getenv("GUICHET_TEST_POSTGRES_URL"),
+			RedisURL:        os.Getenv("GUICHET_TEST_REDIS_URL"),
+			TemporalAddress: os.Getenv("GUICHET_TEST_TEMPORAL_ADDRESS"),
+			SMTPAddr:        os.Getenv("GUICHET_TEST_SMTP_ADDR"),
+			MailpitURL:      os.Getenv("GUICHET_TEST_MAILPIT_URL"),
+		}
+		if e.PostgresURL != "" && e.RedisURL != "" && e.TemporalAddress != "" && e.SMTPAddr != "" && e.MailpitURL != "" {
+			shared.env = e
 			return
 		}
 		bin, err := devstack.TemporalBinary()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		mailpit, err := devstack.MailpitBinary()
 		if err != nil {
 			shared.err = err
 			return
@@ -52,26 +66,27 @@ func components() (postgres, redis, temporal string, err error) {
 			shared.err = err
 			return
 		}
-		s, err := devstack.Start(context.Background(), devstack.Options{Dir: dir, TemporalBin: bin})
+		s, err := devstack.Start(context.Background(), devstack.Options{Dir: dir, TemporalBin: bin, MailpitBin: mailpit})
 		if err != nil {
 			shared.err = err
 			return
 		}
-		shared.postgres, shared.redis, shared.temporal = s.Postgres.URL, s.Redis.URL, s.Temporal.Address
+		shared.env = Env{PostgresURL: s.Postgres.URL, RedisURL: s.Redis.URL, TemporalAddress: s.Temporal.Address,
+			SMTPAddr: s.Mailpit.SMTPAddr, MailpitURL: s.Mailpit.URL}
 	})
-	return shared.postgres, shared.redis, shared.temporal, shared.err
+	return shared.env, shared.err
 }
 
 // Get returns the components, with a new database for this test.
 func Get(t testing.TB) Env {
 	t.Helper()
-	pgURL, redisURL, temporal, err := components()
+	env, err := components()
 	if err != nil {
 		t.Fatalf("test components: %v", err)
 	}
 	db := "t_" + ids.New()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgURL)
+	conn, err := pgx.Connect(ctx, env.PostgresURL)
 	if err != nil {
 		t.Fatalf("connect to postgres: %v", err)
 	}
@@ -79,7 +94,8 @@ func Get(t testing.TB) Env {
 	if _, err := conn.Exec(ctx, `CREATE DATABASE `+db); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
-	return Env{PostgresURL: replaceDatabase(pgURL, db), RedisURL: redisURL, TemporalAddress: temporal}
+	env.PostgresURL = replaceDatabase(env.PostgresURL, db)
+	return env
 }
 
 // replaceDatabase swaps the database name of a postgres://.../name?query URL.

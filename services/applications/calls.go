@@ -53,20 +53,26 @@ func (s *Service) CreateCall(ctx context.Context, req *appv1.CreateCallRequest) 
 	if err != nil {
 		return nil, err
 	}
+	advance, interim := domain.ScheduleLimits(c.GetAdvanceMaxPercent(), c.GetInterimMaxPercent())
+	if v := domain.ValidateScheduleLimits(advance, interim); len(v) > 0 {
+		return nil, violations(v)
+	}
 	chair := c.GetChair()
-	now := s.clock.Now()
+	now := s.now()
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO calls (id, title, state, envelope_cents, floor_cents, ceiling_cents, max_rate_percent,
-			opens_at, closes_at, review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, created_by, create_time)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+			opens_at, closes_at, review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, created_by, create_time,
+			advance_max_percent, interim_max_percent)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
 			id, c.GetTitle(), CallOpen, c.GetEnvelopeCents(), c.GetFloorCents(), c.GetCeilingCents(), c.GetMaxRatePercent(),
 			c.GetOpensAt().AsTime(), c.GetClosesAt().AsTime(), c.GetReviewDeadline().AsTime(), critJSON, c.GetOverallThreshold(),
-			c.GetReviewers(), chair, c.GetReviewersPerApplication(), p.Subject, now)
+			c.GetReviewers(), chair, c.GetReviewersPerApplication(), p.Subject, now, advance, interim)
 		if err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.create", Object: resource.CallName(id),
-			After: map[string]any{"title": c.GetTitle(), "envelopeCents": c.GetEnvelopeCents()}}.FromPrincipal(p))
+			After: map[string]any{"title": c.GetTitle(), "envelopeCents": c.GetEnvelopeCents(),
+				"advanceMaxPercent": advance, "interimMaxPercent": interim}}.FromPrincipal(p))
 	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
@@ -88,7 +94,8 @@ func (s *Service) GetCall(ctx context.Context, req *appv1.GetCallRequest) (*appv
 }
 
 const callColumns = `id, title, state, envelope_cents, floor_cents, ceiling_cents, max_rate_percent, opens_at, closes_at,
-	review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, create_time`
+	review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, create_time,
+	advance_max_percent, interim_max_percent`
 
 func (s *Service) getCall(ctx context.Context, id string) (*appv1.Call, error) {
 	c, err := scanCall(s.pool.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`, id))
@@ -107,7 +114,8 @@ func scanCall(row pgx.Row) (*appv1.Call, error) {
 		created            pgtype.Timestamptz
 	)
 	if err := row.Scan(&id, &c.Title, &c.State, &c.EnvelopeCents, &c.FloorCents, &c.CeilingCents, &c.MaxRatePercent,
-		&opens, &closes, &rev, &crits, &c.OverallThreshold, &c.Reviewers, &c.Chair, &c.ReviewersPerApplication, &created); err != nil {
+		&opens, &closes, &rev, &crits, &c.OverallThreshold, &c.Reviewers, &c.Chair, &c.ReviewersPerApplication, &created,
+		&c.AdvanceMaxPercent, &c.InterimMaxPercent); err != nil {
 		return nil, err
 	}
 	c.Name = resource.CallName(id)
@@ -145,8 +153,9 @@ func (s *Service) ListCalls(ctx context.Context, req *appv1.ListCallsRequest) (*
 
 // terms returns the rules of a call that applications must respect.
 func terms(c *appv1.Call) domain.Terms {
+	advance, interim := domain.ScheduleLimits(c.GetAdvanceMaxPercent(), c.GetInterimMaxPercent())
 	return domain.Terms{FloorCents: c.GetFloorCents(), CeilingCents: c.GetCeilingCents(), MaxRatePercent: c.GetMaxRatePercent(),
-		OpensAt: c.GetOpensAt().AsTime(), ClosesAt: c.GetClosesAt().AsTime()}
+		OpensAt: c.GetOpensAt().AsTime(), ClosesAt: c.GetClosesAt().AsTime(), AdvanceMaxPercent: advance, InterimMaxPercent: interim}
 }
 
 func pageSize(n int32) int {

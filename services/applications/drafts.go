@@ -37,7 +37,7 @@ func (s *Service) CreateApplication(ctx context.Context, req *appv1.CreateApplic
 	if v := domain.ValidateFormats(content); len(v) > 0 {
 		return nil, violations(v)
 	}
-	now := s.clock.Now()
+	now := s.now()
 	a := &application{ID: ids.New(), Call: callID, OwnerSiret: p.Siret, CreatedBy: p.Subject, State: domain.Draft,
 		Content: content, CreateTime: now, UpdateTime: now}
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
@@ -200,7 +200,7 @@ func (s *Service) UpdateApplication(ctx context.Context, req *appv1.UpdateApplic
 		if v := domain.ValidateFormats(a.Content); len(v) > 0 {
 			return violations(v)
 		}
-		a.UpdateTime = s.clock.Now()
+		a.UpdateTime = s.now()
 		if _, err := tx.Exec(ctx, `UPDATE applications SET content = $2, update_time = $3 WHERE id = $1`, a.ID, a.Content, a.UpdateTime); err != nil {
 			return err
 		}

@@ -26,6 +26,8 @@ type change struct {
 	apply func(a *application, now time.Time) error
 	// signal, when set, is sent to the application's workflow through the outbox.
 	message func(a *application) *outbox.Message
+	// audit adds facts to the audit entry's "after" (what a decision rested on).
+	audit map[string]any
 }
 
 // errUnchanged marks a repeat of a change already made: the application is returned as it is.
@@ -43,7 +45,7 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 			State  domain.State `json:"state"`
 			Reason string       `json:"reason,omitempty"`
 		}{a.State, a.StateReason}
-		now := s.clock.Now()
+		now := s.now()
 		if err := c.apply(a, now); errors.Is(err, errUnchanged) {
 			out = toProto(a, p)
 			return nil
@@ -59,6 +61,9 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 		after := map[string]any{"state": a.State, "reason": a.StateReason}
 		if a.ContentSHA256 != "" {
 			after["contentSha256"] = a.ContentSHA256
+		}
+		for k, v := range c.audit {
+			after[k] = v
 		}
 		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: c.action, Object: a.name(), Before: before, After: after}.FromPrincipal(p)); err != nil {
 			return err
@@ -165,30 +170,6 @@ func (s *Service) SignAgreement(ctx context.Context, req *appv1.SignAgreementReq
 		message: func(a *application) *outbox.Message {
 			return &outbox.Message{WorkflowID: flow.ApplicationWorkflowID(a.name()), Signal: flow.SignalAgreementSigned,
 				Payload: flow.AgreementSigned{SignedBy: a.AgreementSignedBy, SignTime: a.AgreementSignTime.Time}}
-		},
-	})
-}
-
-// CheckEligibility applies the format eligibility rules to a submitted application (the workflow's
-// first activity). Repeats return the recorded outcome.
-func (s *Service) CheckEligibility(ctx context.Context, req *appv1.CheckEligibilityRequest) (*appv1.Application, error) {
-	call, err := s.callOf(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	t := terms(call)
-	return s.change(ctx, req.GetName(), change{
-		action: "application.eligibility",
-		apply: func(a *application, _ time.Time) error {
-			if a.State != domain.Submitted {
-				return errUnchanged
-			}
-			if v := domain.ValidateComplete(a.Content, t); len(v) > 0 {
-				a.State, a.StateReason = domain.Ineligible, v[0].Field+" "+v[0].Description
-				return nil
-			}
-			a.State, a.StateReason = domain.Eligible, ""
-			return nil
 		},
 	})
 }

@@ -4,8 +4,10 @@
 package applications
 
 import (
+	"context"
 	"embed"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
@@ -13,6 +15,7 @@ import (
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/clock"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+	"github.com/guichet/guichet/services/applications/registry"
 )
 
 // Schema is the service's PostgreSQL schema.
@@ -38,20 +41,49 @@ var Policy = auth.Policy{
 	appv1.ApplicationService_SignAgreement_FullMethodName:       auth.Allow(auth.Applicant),
 	appv1.ApplicationService_CheckEligibility_FullMethodName:    auth.Allow(auth.System),
 	appv1.ApplicationService_RecordDecision_FullMethodName:      auth.Allow(auth.System),
+	appv1.ApplicationService_RuleEligibility_FullMethodName:     auth.Allow(auth.ProgrammeOfficer),
+	appv1.ApplicationService_CreateReport_FullMethodName:        auth.Allow(auth.Applicant),
+	appv1.ApplicationService_ListReports_FullMethodName:         auth.Allow(append([]auth.Role{auth.Applicant}, auth.Staff...)...),
+}
+
+// Registry tells whether an applicant's legal entity is active in the company registry
+// (registry.Client). An error means the registry could not answer.
+type Registry interface {
+	Check(ctx context.Context, siret string) (registry.Result, error)
+}
+
+// Options are the service's dependencies.
+type Options struct {
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Registry is the company registry that CheckEligibility asks. Without one (and without
+	// RegistryOff) the check answers Unavailable: applications wait, they are never waved through.
+	Registry Registry
+	// RegistryOff skips the registry check on purpose (GUICHET_REGISTRY_URL=off: development and the
+	// end-to-end tests, which have no internet); every eligibility outcome then says so.
+	RegistryOff bool
 }
 
 // Service implements CallService and ApplicationService.
 type Service struct {
 	appv1.UnimplementedCallServiceServer
 	appv1.UnimplementedApplicationServiceServer
-	pool   *pgxpool.Pool
-	clock  clock.Clock
-	logger *slog.Logger
+	pool        *pgxpool.Pool
+	clock       clock.Clock
+	logger      *slog.Logger
+	registry    Registry
+	registryOff bool
 }
 
 // New returns the service over its schema's pool.
-func New(pool *pgxpool.Pool, clk clock.Clock, logger *slog.Logger) *Service {
-	return &Service{pool: pool, clock: clk, logger: logger}
+func New(pool *pgxpool.Pool, o Options) *Service {
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff}
 }
 
 // Register adds the service's gRPC services to r.
@@ -59,3 +91,7 @@ func (s *Service) Register(r grpc.ServiceRegistrar) {
 	appv1.RegisterCallServiceServer(r, s)
 	appv1.RegisterApplicationServiceServer(r, s)
 }
+
+// now is the current instant at PostgreSQL's precision (microseconds), so that what a response
+// says (a receipt's submitTime) is exactly what is stored and later shown (the receipt email).
+func (s *Service) now() time.Time { return s.clock.Now().Truncate(time.Microsecond) }

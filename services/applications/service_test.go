@@ -30,15 +30,23 @@ const (
 )
 
 type fixture struct {
-	calls appv1.CallServiceClient
-	apps  appv1.ApplicationServiceClient
-	iss   *authtest.Issuer
-	clock *clock.Fixed
-	pool  *pgxpool.Pool
-	now   time.Time
+	calls    appv1.CallServiceClient
+	apps     appv1.ApplicationServiceClient
+	iss      *authtest.Issuer
+	clock    *clock.Fixed
+	pool     *pgxpool.Pool
+	now      time.Time
+	registry *registryAPI
 }
 
+// setup serves the service with the real registry client of a fake registry API.
 func setup(t *testing.T) *fixture {
+	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith lets configure change the service's options (the registry's in particular).
+func setupWith(t *testing.T, configure func(*Options)) *fixture {
 	t.Helper()
 	env := testenv.Get(t)
 	ctx := context.Background()
@@ -58,9 +66,15 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	New(pool, clk, logger).Register(srv)
+	api, reg := newRegistry(t)
+	opts := Options{Clock: clk, Logger: logger, Registry: reg}
+	if configure != nil {
+		configure(&opts)
+	}
+	New(pool, opts).Register(srv)
 	conn := grpcxtest.Serve(t, srv)
-	return &fixture{calls: appv1.NewCallServiceClient(conn), apps: appv1.NewApplicationServiceClient(conn), iss: iss, clock: clk, pool: pool, now: now}
+	return &fixture{calls: appv1.NewCallServiceClient(conn), apps: appv1.NewApplicationServiceClient(conn), iss: iss, clock: clk, pool: pool, now: now,
+		registry: api}
 }
 
 func (f *fixture) as(role auth.Role, sub, siret string) context.Context {
@@ -94,7 +108,12 @@ func completeApplication() *appv1.Application {
 		Title: "Bankruptcy risk", Summary: "Predicting business-bankruptcy risk from tax data",
 		Applicant: &appv1.Applicant{LegalName: "DINUM", Siret: dinum}, Contact: &appv1.Contact{Name: "Alice", Email: "alice@example.org"},
 		Datasets: []string{"https://www.data.gouv.fr/fr/datasets/sirene"}, ProjectBudgetCents: 100_000_000, RequestedAmountCents: 50_000_000,
-		Milestones:  []*appv1.Milestone{{Title: "Delivery", DueDate: "2027-06-30", TrancheAmountCents: 50_000_000}},
+		// Advance 30%, interim 50%, balance 20%; due after the call closes.
+		Milestones: []*appv1.Milestone{
+			{Title: "Start", DueDate: "2027-03-31", TrancheAmountCents: 15_000_000},
+			{Title: "Pilot", DueDate: "2027-06-30", TrancheAmountCents: 25_000_000},
+			{Title: "Delivery", DueDate: "2027-12-31", TrancheAmountCents: 10_000_000},
+		},
 		BankAccount: &appv1.BankAccount{Iban: "FR7630006000011234567890189", Holder: "DINUM"},
 	}
 }

@@ -96,6 +96,26 @@ func TestWrongRoleIsDenied(t *testing.T) {
 			_, err := f.client.CommitGrant(ctx, grantRequest(call+"/applications/beta", siretDINUM, 100, 100))
 			return err
 		}, []auth.Role{auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor}},
+		"MarkReportSubmitted": {func(ctx context.Context) error {
+			_, err := f.client.MarkReportSubmitted(ctx, &paymentsv1.MarkReportSubmittedRequest{Name: tranche, Report: "r1"})
+			return err
+		}, []auth.Role{auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor}},
+		"GetCommitment": {func(ctx context.Context) error {
+			_, err := f.client.GetCommitment(ctx, &paymentsv1.GetCommitmentRequest{Name: app + "/commitment"})
+			return err
+		}, []auth.Role{auth.Reviewer, auth.JuryChair}},
+		"CancelRemainingTranches": {func(ctx context.Context) error {
+			_, err := f.client.CancelRemainingTranches(ctx, &paymentsv1.CancelRemainingTranchesRequest{Name: app + "/commitment", Reason: "late"})
+			return err
+		}, []auth.Role{auth.Applicant, auth.FinanceOfficer, auth.Accountant, auth.Auditor, auth.System, auth.JuryChair}},
+		"UpdateBeneficiaryAccount": {func(ctx context.Context) error {
+			_, err := f.client.UpdateBeneficiaryAccount(ctx, &paymentsv1.UpdateBeneficiaryAccountRequest{Name: app + "/commitment", Iban: correctedIBAN})
+			return err
+		}, []auth.Role{auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor}},
+		"ApproveBeneficiaryAccount": {func(ctx context.Context) error {
+			_, err := f.client.ApproveBeneficiaryAccount(ctx, &paymentsv1.ApproveBeneficiaryAccountRequest{Name: app + "/commitment", Iban: correctedIBAN})
+			return err
+		}, []auth.Role{auth.Applicant, auth.ProgrammeOfficer, auth.Accountant, auth.Auditor, auth.System}},
 	}
 	for method, c := range calls {
 		for _, role := range c.roles {

@@ -112,6 +112,12 @@ func (s *Service) CreatePaymentBatch(ctx context.Context, req *paymentsv1.Create
 		if err != nil {
 			return err
 		}
+		// The accounts are read under a share lock, so that an account correction waits for the batch
+		// or the batch sees it.
+		commitments, err := lockCommitments(ctx, tx, applicationsOf(locked), "FOR SHARE")
+		if err != nil {
+			return err
+		}
 		next := make([]domain.Tranche, len(trancheIDs))
 		for i, id := range trancheIDs {
 			t, ok := locked[id]
@@ -121,6 +127,10 @@ func (s *Service) CreatePaymentBatch(ctx context.Context, req *paymentsv1.Create
 			if next[i], err = t.Export(p.Subject, b.id); err != nil {
 				return refuse("batch.create.refused", resource.TrancheName(id), err)
 			}
+			if c := commitments[t.Application]; c.pending != nil {
+				return status.Errorf(codes.FailedPrecondition, "%s: the bank account of %s was changed to %s and awaits a finance officer's approval",
+					resource.TrancheName(id), t.Application, c.pending.IBAN)
+			}
 			b.total += t.AmountCents
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO payment_batches (id, created_by, state, total_cents, requested_execution_date, created_at)
@@ -128,8 +138,11 @@ func (s *Service) CreatePaymentBatch(ctx context.Context, req *paymentsv1.Create
 			return err
 		}
 		for i, id := range trancheIDs {
-			if _, err := tx.Exec(ctx, `INSERT INTO batch_tranches (batch, tranche, position, amount_cents) VALUES ($1, $2, $3, $4)`,
-				b.id, id, i+1, locked[id].AmountCents); err != nil {
+			// The file keeps the creditor's approved account of today, whatever is approved later.
+			creditor := commitments[locked[id].Application].beneficiary
+			if _, err := tx.Exec(ctx, `INSERT INTO batch_tranches (batch, tranche, position, amount_cents, creditor_name, creditor_iban, creditor_bic)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				b.id, id, i+1, locked[id].AmountCents, creditor.Name, creditor.IBAN, creditor.BIC); err != nil {
 				return err
 			}
 			if _, err := s.saveTranche(ctx, tx, p, "tranche.export", locked[id], next[i], next[i].State); err != nil {
@@ -147,8 +160,8 @@ func (s *Service) CreatePaymentBatch(ctx context.Context, req *paymentsv1.Create
 }
 
 // GetPain001 returns the SEPA Credit Transfer file of a batch. The file is built from what the
-// batch recorded when it was made (its tranches, amounts and creation instant), so asking again
-// returns the same file.
+// batch recorded when it was made (its tranches, amounts, creditors' approved accounts and creation
+// instant), so asking again returns the same file.
 func (s *Service) GetPain001(ctx context.Context, req *paymentsv1.GetPain001Request) (*httpbody.HttpBody, error) {
 	id, err := resource.ParseBatch(req.GetName())
 	if err != nil {
@@ -162,8 +175,8 @@ func (s *Service) GetPain001(ctx context.Context, req *paymentsv1.GetPain001Requ
 		}
 		file.CreatedAt, file.ExecutionDate = b.createdAt, b.executionDate
 		rows, err := tx.Query(ctx, `SELECT bt.tranche, bt.amount_cents, t.application, t.sequence, t.title,
-			c.beneficiary_name, c.beneficiary_iban, c.beneficiary_bic
-			FROM batch_tranches bt JOIN tranches t ON t.id = bt.tranche JOIN commitments c ON c.application = t.application
+			bt.creditor_name, bt.creditor_iban, bt.creditor_bic
+			FROM batch_tranches bt JOIN tranches t ON t.id = bt.tranche
 			WHERE bt.batch = $1 ORDER BY bt.position`, id)
 		if err != nil {
 			return err
@@ -227,6 +240,11 @@ func (s *Service) ConfirmPaymentBatch(ctx context.Context, req *paymentsv1.Confi
 		}
 		locked, err := lockTranches(ctx, tx, trancheIDs)
 		if err != nil {
+			return err
+		}
+		// A payment updates the totals of its commitment and call: lock them now, in the one order
+		// every transaction uses, rather than one by one while the audit chain's lock is held.
+		if err := lockTotals(ctx, tx, applicationsOf(locked)); err != nil {
 			return err
 		}
 		for i, o := range req.GetOutcomes() {
@@ -348,5 +366,27 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, p auth.Principal, batch
 	}
 	_, err := tx.Exec(ctx, `UPDATE batch_tranches SET outcome = $3, reason = $4, settled_by = $5, settled_at = $6 WHERE batch = $1 AND tranche = $2`,
 		batchID, t.ID, o.GetOutcome(), o.GetReason(), p.Subject, now)
+	return err
+}
+
+// applicationsOf returns the applications of tranches, each once.
+func applicationsOf(tranches map[string]tranche) []string {
+	var out []string
+	for _, t := range tranches {
+		if !slices.Contains(out, t.Application) {
+			out = append(out, t.Application)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lockTotals locks the commitments of applications and the budgets of their calls, each in name order.
+func lockTotals(ctx context.Context, tx pgx.Tx, applications []string) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM commitments WHERE application = ANY($1) ORDER BY application FOR UPDATE`, applications); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT 1 FROM call_budgets WHERE call IN (SELECT call FROM commitments WHERE application = ANY($1))
+		ORDER BY call FOR UPDATE`, applications)
 	return err
 }

@@ -29,7 +29,7 @@ func TestConfirmingTwiceChangesNothing(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranche := f.commit(app, 100_000_00, 40_000_00, 60_000_00).GetTranches()[0].GetName()
+	tranche := f.commit(app, 100_000_00, 30_000_00, 70_000_00).GetTranches()[0].GetName()
 	f.ordered(tranche)
 	b := f.batch(tranche)
 
@@ -46,7 +46,7 @@ func TestConfirmingTwiceChangesNothing(t *testing.T) {
 	}
 	require.Equal(t, before, f.rows(), "a repeated confirmation wrote something")
 	require.Equal(t, ledger, f.ledgerBalances())
-	require.Equal(t, int64(40_000_00), f.budget(call).GetPaidCents())
+	require.Equal(t, int64(30_000_00), f.budget(call).GetPaidCents())
 	require.Equal(t, 1, f.audits("tranche.pay"))
 	require.Equal(t, 1, f.count(`SELECT count(*) FROM outbox WHERE payload->>'state' = 'PAID'`))
 
@@ -60,7 +60,7 @@ func TestRejectedTrancheGoesBackToOrdered(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	ts := f.commit(app, 100_000_00, 40_000_00, 60_000_00).GetTranches()
+	ts := f.commit(app, 100_000_00, 30_000_00, 70_000_00).GetTranches()
 	first, second := ts[0].GetName(), ts[1].GetName()
 	f.ordered(first)
 	f.ordered(second)
@@ -89,7 +89,7 @@ func TestRejectedTrancheGoesBackToOrdered(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "CONFIRMED", done.GetState())
 	require.Equal(t, []string{first, second}, done.GetTranches(), "the batch keeps the content of its file")
-	require.Equal(t, int64(40_000_00), f.budget(call).GetPaidCents())
+	require.Equal(t, int64(30_000_00), f.budget(call).GetPaidCents())
 
 	// The rejected tranche goes into a new batch and is paid there, once.
 	b2 := f.batch(second)
@@ -109,7 +109,7 @@ func TestBatchRefusals(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	ts := f.commit(app, 100_000_00, 40_000_00, 60_000_00).GetTranches()
+	ts := f.commit(app, 100_000_00, 30_000_00, 70_000_00).GetTranches()
 	first, planned := ts[0].GetName(), ts[1].GetName()
 	f.ordered(first)
 

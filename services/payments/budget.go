@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
@@ -26,16 +25,31 @@ import (
 type budget struct {
 	call                      string
 	envelope, committed, paid int64
+	limits                    domain.ScheduleLimits
+}
+
+const budgetColumns = `envelope_cents, committed_cents, paid_cents, advance_max_percent, interim_max_percent`
+
+func (b *budget) scan(row pgx.Row) error {
+	return row.Scan(&b.envelope, &b.committed, &b.paid, &b.limits.AdvanceMaxPercent, &b.limits.InterimMaxPercent)
 }
 
 func (b budget) proto() *paymentsv1.CallBudget {
 	return &paymentsv1.CallBudget{
-		Name:           resource.CallName(b.call) + "/budget",
-		EnvelopeCents:  b.envelope,
-		CommittedCents: b.committed,
-		PaidCents:      b.paid,
-		AvailableCents: b.envelope - b.committed,
+		Name:              resource.CallName(b.call) + "/budget",
+		EnvelopeCents:     b.envelope,
+		CommittedCents:    b.committed,
+		PaidCents:         b.paid,
+		AvailableCents:    b.envelope - b.committed,
+		AdvanceMaxPercent: b.limits.AdvanceMaxPercent,
+		InterimMaxPercent: b.limits.InterimMaxPercent,
 	}
+}
+
+// budgetOpening is what the audit log records of an opened budget.
+type budgetOpening struct {
+	EnvelopeCents int64 `json:"envelopeCents"`
+	domain.ScheduleLimits
 }
 
 // GetCallBudget returns the envelope of a call and what is committed and paid of it.
@@ -45,8 +59,7 @@ func (s *Service) GetCallBudget(ctx context.Context, req *paymentsv1.GetCallBudg
 		return nil, grpcx.InvalidArgument(grpcx.Violation{Field: "name", Description: err.Error()})
 	}
 	b := budget{call: parts[0]}
-	err = s.pool.QueryRow(ctx, `SELECT envelope_cents, committed_cents, paid_cents FROM call_budgets WHERE call = $1`, b.call).
-		Scan(&b.envelope, &b.committed, &b.paid)
+	err = b.scan(s.pool.QueryRow(ctx, `SELECT `+budgetColumns+` FROM call_budgets WHERE call = $1`, b.call))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound(req.GetName())
 	}
@@ -56,9 +69,10 @@ func (s *Service) GetCallBudget(ctx context.Context, req *paymentsv1.GetCallBudg
 	return b.proto(), nil
 }
 
-// OpenCallBudget opens the budget of a call with its envelope. The workflow retries it, so opening
-// it again with the same envelope changes nothing; another envelope is refused, since changing an
-// envelope is a decision of its own, not a retry.
+// OpenCallBudget opens the budget of a call with its envelope and the limits of its grants'
+// schedules. The workflow retries it, so opening it again with the same envelope and limits changes
+// nothing; another envelope or other limits are refused, since changing them is a decision of its
+// own, not a retry, and the grants already committed were checked against the first ones.
 func (s *Service) OpenCallBudget(ctx context.Context, req *paymentsv1.OpenCallBudgetRequest) (*paymentsv1.CallBudget, error) {
 	call, err := resource.ParseCall(req.GetCall())
 	if err != nil {
@@ -67,12 +81,17 @@ func (s *Service) OpenCallBudget(ctx context.Context, req *paymentsv1.OpenCallBu
 	if req.GetEnvelopeCents() <= 0 {
 		return nil, grpcx.InvalidArgument(grpcx.Violation{Field: "envelopeCents", Description: "must be positive"})
 	}
+	limits, err := domain.ResolveScheduleLimits(req.GetAdvanceMaxPercent(), req.GetInterimMaxPercent())
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
 	p := auth.FromContext(ctx)
 	b := budget{call: call}
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		now := s.now()
-		tag, err := tx.Exec(ctx, `INSERT INTO call_budgets (call, envelope_cents, created_at, updated_at) VALUES ($1, $2, $3, $3)
-			ON CONFLICT (call) DO NOTHING`, call, req.GetEnvelopeCents(), now)
+		tag, err := tx.Exec(ctx, `INSERT INTO call_budgets (call, envelope_cents, advance_max_percent, interim_max_percent, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (call) DO NOTHING`,
+			call, req.GetEnvelopeCents(), limits.AdvanceMaxPercent, limits.InterimMaxPercent, now)
 		if err != nil {
 			return err
 		}
@@ -83,18 +102,20 @@ func (s *Service) OpenCallBudget(ctx context.Context, req *paymentsv1.OpenCallBu
 				return err
 			}
 			if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "budget.open", Object: b.proto().GetName(),
-				After: map[string]int64{"envelopeCents": req.GetEnvelopeCents()}}.FromPrincipal(p)); err != nil {
+				After: budgetOpening{EnvelopeCents: req.GetEnvelopeCents(), ScheduleLimits: limits}}.FromPrincipal(p)); err != nil {
 				return err
 			}
 		}
-		err = tx.QueryRow(ctx, `SELECT envelope_cents, committed_cents, paid_cents FROM call_budgets WHERE call = $1`, call).
-			Scan(&b.envelope, &b.committed, &b.paid)
-		if err != nil {
+		if err := b.scan(tx.QueryRow(ctx, `SELECT `+budgetColumns+` FROM call_budgets WHERE call = $1`, call)); err != nil {
 			return err
 		}
 		if b.envelope != req.GetEnvelopeCents() {
 			return status.Errorf(codes.FailedPrecondition, "the budget of %s is already open with an envelope of %s EUR, not %s EUR",
 				req.GetCall(), domain.FormatEuros(b.envelope), domain.FormatEuros(req.GetEnvelopeCents()))
+		}
+		if b.limits != limits {
+			return status.Errorf(codes.FailedPrecondition, "the budget of %s is already open with an advance of at most %d%% and %d%% before the final report, not %d%% and %d%%",
+				req.GetCall(), b.limits.AdvanceMaxPercent, b.limits.InterimMaxPercent, limits.AdvanceMaxPercent, limits.InterimMaxPercent)
 		}
 		return nil
 	})
@@ -106,12 +127,21 @@ func (s *Service) OpenCallBudget(ctx context.Context, req *paymentsv1.OpenCallBu
 
 var siretShape = regexp.MustCompile(`^[0-9]{14}$`)
 
-// grant is a validated CommitGrantRequest.
+// grant is a CommitGrantRequest whose fields are checked one by one; its schedule is checked
+// against the limits of the call's budget, inside the transaction that reads them.
 type grant struct {
 	call, application string
 	amount            int64
 	beneficiary       domain.Beneficiary
 	tranches          []plannedTranche
+}
+
+func (g grant) amounts() []int64 {
+	out := make([]int64, len(g.tranches))
+	for i, t := range g.tranches {
+		out[i] = t.amount
+	}
+	return out
 }
 
 type plannedTranche struct {
@@ -152,7 +182,6 @@ func parseGrant(req *paymentsv1.CommitGrantRequest) (grant, error) {
 			bad("beneficiary.bic", err.Error())
 		}
 	}
-	amounts := make([]int64, len(req.GetTranches()))
 	for i, t := range req.GetTranches() {
 		pt := plannedTranche{title: strings.TrimSpace(t.GetTitle()), amount: t.GetAmountCents()}
 		if pt.title == "" {
@@ -165,11 +194,7 @@ func parseGrant(req *paymentsv1.CommitGrantRequest) (grant, error) {
 			}
 			pt.dueDate = &d
 		}
-		amounts[i] = pt.amount
 		g.tranches = append(g.tranches, pt)
-	}
-	if err := domain.CheckSchedule(g.amount, amounts); err != nil {
-		bad("tranches", err.Error())
 	}
 	if len(violations) > 0 {
 		return g, grpcx.InvalidArgument(violations...)
@@ -178,8 +203,8 @@ func parseGrant(req *paymentsv1.CommitGrantRequest) (grant, error) {
 }
 
 // CommitGrant commits the amount of a signed grant agreement against the call's envelope and plans
-// its tranches. The workflow retries it: a repeat with the same amount returns the commitment made
-// the first time.
+// its tranches, once the schedule is checked against the call's limits. The workflow retries it: a
+// repeat with the same amount returns the commitment made the first time.
 func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRequest) (*paymentsv1.Commitment, error) {
 	g, err := parseGrant(req)
 	if err != nil {
@@ -190,39 +215,36 @@ func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRe
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		// The budget row is the lock every commitment of the call takes: commitments are checked
 		// against the envelope one at a time, so concurrent ones cannot overshoot it together.
-		var b budget
-		err := tx.QueryRow(ctx, `SELECT envelope_cents, committed_cents FROM call_budgets WHERE call = $1 FOR UPDATE`, g.call).
-			Scan(&b.envelope, &b.committed)
+		b := budget{call: g.call}
+		err := b.scan(tx.QueryRow(ctx, `SELECT `+budgetColumns+` FROM call_budgets WHERE call = $1 FOR UPDATE`, g.call))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return status.Errorf(codes.FailedPrecondition, "the budget of %s is not open", resource.CallName(g.call))
 		}
 		if err != nil {
 			return err
 		}
-		var existing int64
-		var createdAt time.Time
-		err = tx.QueryRow(ctx, `SELECT amount_cents, created_at FROM commitments WHERE application = $1`, g.application).Scan(&existing, &createdAt)
+		if err := domain.CheckSchedule(g.amount, g.amounts(), b.limits); err != nil {
+			return err
+		}
+		existing, err := loadCommitment(ctx, tx, g.application, "")
 		switch {
 		case err == nil:
-			if existing != g.amount {
+			if existing.agreement != g.amount {
 				return status.Errorf(codes.FailedPrecondition, "%s is already committed for %s EUR, not %s EUR",
-					g.application, domain.FormatEuros(existing), domain.FormatEuros(g.amount))
+					g.application, domain.FormatEuros(existing.agreement), domain.FormatEuros(g.amount))
 			}
-			ts, err := listTranches(ctx, tx, g.application)
-			if err != nil {
-				return err
-			}
-			out = commitmentProto(g.application, existing, createdAt, ts)
-			return nil
-		case !errors.Is(err, pgx.ErrNoRows):
+			out, err = commitmentWithTranches(ctx, tx, existing)
+			return err
+		case status.Code(err) != codes.NotFound:
 			return err
 		}
 		if err := domain.CanCommit(b.envelope, b.committed, g.amount); err != nil {
 			return err
 		}
 		now := s.now()
-		if _, err := tx.Exec(ctx, `INSERT INTO commitments (application, call, amount_cents, beneficiary_name, beneficiary_siret,
-			beneficiary_iban, beneficiary_bic, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		if _, err := tx.Exec(ctx, `INSERT INTO commitments (application, call, amount_cents, agreement_cents, beneficiary_name, beneficiary_siret,
+			beneficiary_iban, beneficiary_bic, created_by, created_at, updated_at, account_requested_by, account_requested_at)
+			VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $9, $8, $9)`,
 			g.application, g.call, g.amount, g.beneficiary.Name, g.beneficiary.Siret, g.beneficiary.IBAN, g.beneficiary.BIC, p.Subject, now); err != nil {
 			return err
 		}
@@ -241,13 +263,15 @@ func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRe
 			posting{commitmentAccount(g.application), g.amount}); err != nil {
 			return err
 		}
-		ts, err := listTranches(ctx, tx, g.application)
+		c, err := loadCommitment(ctx, tx, g.application, "")
 		if err != nil {
 			return err
 		}
-		out = commitmentProto(g.application, g.amount, now, ts)
+		if out, err = commitmentWithTranches(ctx, tx, c); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "grant.commit", Object: out.GetName(), After: commitmentView{
-			AmountCents: g.amount, Beneficiary: g.beneficiary, Tranches: viewTranches(ts),
+			AmountCents: g.amount, Beneficiary: g.beneficiary, Limits: b.limits, Tranches: viewTranches(out.GetTranches()),
 		}}.FromPrincipal(p))
 	})
 	if err != nil {
@@ -257,9 +281,10 @@ func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRe
 }
 
 type commitmentView struct {
-	AmountCents int64              `json:"amountCents"`
-	Beneficiary domain.Beneficiary `json:"beneficiary"`
-	Tranches    []plannedView      `json:"tranches"`
+	AmountCents int64                 `json:"amountCents"`
+	Beneficiary domain.Beneficiary    `json:"beneficiary"`
+	Limits      domain.ScheduleLimits `json:"limits"`
+	Tranches    []plannedView         `json:"tranches"`
 }
 
 type plannedView struct {
@@ -269,19 +294,10 @@ type plannedView struct {
 	AmountCents int64  `json:"amountCents"`
 }
 
-func viewTranches(ts []tranche) []plannedView {
+func viewTranches(ts []*paymentsv1.Tranche) []plannedView {
 	out := make([]plannedView, len(ts))
 	for i, t := range ts {
-		out[i] = plannedView{Tranche: resource.TrancheName(t.ID), Title: t.Title, DueDate: t.DueDate, AmountCents: t.AmountCents}
+		out[i] = plannedView{Tranche: t.GetName(), Title: t.GetTitle(), DueDate: t.GetDueDate(), AmountCents: t.GetAmountCents()}
 	}
 	return out
-}
-
-func commitmentProto(application string, amount int64, createdAt time.Time, ts []tranche) *paymentsv1.Commitment {
-	return &paymentsv1.Commitment{
-		Name:        application + "/commitment",
-		AmountCents: amount,
-		Tranches:    tranchesProto(ts),
-		CreateTime:  timestamppb.New(createdAt),
-	}
 }

@@ -129,3 +129,88 @@ func TestConcurrentCommitsNeverOvershootTheEnvelope(t *testing.T) {
 	require.Equal(t, budget.GetAvailableCents(), f.ledgerBalances()["envelope:aap-2026"])
 	f.verifyAudit()
 }
+
+// TestScheduleLimitsPerCall: each call has its schedule limits, 30% and 80% unless it says
+// otherwise; they are fixed once the budget is open, and every grant of the call is checked
+// against them.
+func TestScheduleLimitsPerCall(t *testing.T) {
+	f := newFixture(t)
+	f.openBudget(call, envelope)
+	b := f.budget(call)
+	require.Equal(t, int32(30), b.GetAdvanceMaxPercent())
+	require.Equal(t, int32(80), b.GetInterimMaxPercent())
+
+	generous := "calls/generous"
+	open := &paymentsv1.OpenCallBudgetRequest{Call: generous, EnvelopeCents: envelope, AdvanceMaxPercent: 50, InterimMaxPercent: 90}
+	opened, err := f.client.OpenCallBudget(f.system(), open)
+	require.NoError(t, err)
+	require.Equal(t, int32(50), opened.GetAdvanceMaxPercent())
+	require.Equal(t, int32(90), opened.GetInterimMaxPercent())
+	require.Equal(t, 1, f.count(`SELECT count(*) FROM audit_log WHERE action = 'budget.open' AND object = $1
+		AND after->>'advanceMaxPercent' = '50' AND after->>'interimMaxPercent' = '90'`, generous+"/budget"))
+	// A retry changes nothing; other limits are another decision, refused.
+	before := f.rows()
+	_, err = f.client.OpenCallBudget(f.system(), open)
+	require.NoError(t, err)
+	require.Equal(t, before, f.rows())
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: generous, EnvelopeCents: envelope, AdvanceMaxPercent: 40, InterimMaxPercent: 90})
+	requireCode(t, err, codes.FailedPrecondition)
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: call, EnvelopeCents: envelope, InterimMaxPercent: 70})
+	requireCode(t, err, codes.FailedPrecondition)
+	// Zero means the default, so the first call's retry with explicit defaults is the same opening.
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: call, EnvelopeCents: envelope, AdvanceMaxPercent: 30, InterimMaxPercent: 80})
+	require.NoError(t, err)
+
+	// Incoherent or out-of-range limits are named.
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: "calls/odd", EnvelopeCents: envelope, AdvanceMaxPercent: 60, InterimMaxPercent: 50})
+	requireViolation(t, err, "advanceMaxPercent")
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: "calls/odd", EnvelopeCents: envelope, AdvanceMaxPercent: 90})
+	requireViolation(t, err, "advanceMaxPercent")
+	_, err = f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: "calls/odd", EnvelopeCents: envelope, InterimMaxPercent: 101})
+	requireCode(t, err, codes.InvalidArgument)
+	_, err = f.client.GetCallBudget(f.as(auth.Auditor, auditor), &paymentsv1.GetCallBudgetRequest{Name: "calls/odd/budget"})
+	requireCode(t, err, codes.NotFound)
+
+	// A 50% advance: refused by the default call, accepted by the generous one.
+	_, err = f.client.CommitGrant(f.system(), grantRequest(call+"/applications/alpha", siretDINUM, 100_000_00, 50_000_00, 50_000_00))
+	requireViolation(t, err, "tranches[0].amountCents")
+	f.commit(generous+"/applications/alpha", 100_000_00, 50_000_00, 50_000_00)
+	// 90% before the final report is the generous call's ceiling, and one cent more is refused.
+	f.commit(generous+"/applications/beta", 100_000_00, 50_000_00, 40_000_00, 10_000_00)
+	_, err = f.client.CommitGrant(f.system(), grantRequest(generous+"/applications/gamma", siretDINUM, 100_000_00, 50_000_00, 40_000_01, 9_999_99))
+	requireViolation(t, err, "tranches[1].amountCents")
+	require.Zero(t, f.budget(call).GetCommittedCents())
+	require.Equal(t, int64(200_000_00), f.budget(generous).GetCommittedCents())
+}
+
+// TestCommitGrantNamesScheduleViolations: each broken rule of a schedule is named by the field of
+// the request that breaks it, and nothing is committed.
+func TestCommitGrantNamesScheduleViolations(t *testing.T) {
+	f := newFixture(t)
+	f.openBudget(call, envelope)
+	app := call + "/applications/alpha"
+	before := f.rows()
+	for _, tc := range []struct {
+		tranches []int64
+		fields   []string
+	}{
+		{[]int64{30_000_01, 49_999_99, 20_000_00}, []string{"tranches[0].amountCents"}},
+		{[]int64{30_000_00, 25_000_00, 25_000_01, 19_999_99}, []string{"tranches[2].amountCents"}},
+		{[]int64{40_000_00, 45_000_00, 15_000_00}, []string{"tranches[0].amountCents", "tranches[1].amountCents"}},
+		{[]int64{30_000_00, 50_000_00, 19_999_99}, []string{"tranches"}},
+	} {
+		_, err := f.client.CommitGrant(f.system(), grantRequest(app, siretDINUM, 100_000_00, tc.tranches...))
+		for _, field := range tc.fields {
+			requireViolation(t, err, field)
+		}
+	}
+	require.Equal(t, before, f.rows())
+	// The limits themselves are fine: 30% then 80% exactly.
+	c := f.commit(app, 100_000_00, 30_000_00, 25_000_00, 25_000_00, 20_000_00)
+	require.Equal(t, int64(100_000_00), c.GetAgreementAmountCents())
+	require.Equal(t, int64(100_000_00), c.GetAmountCents())
+	require.Equal(t, goodIBAN, c.GetAccount().GetIban())
+	require.Equal(t, "APPROVED", c.GetAccount().GetState())
+	require.Nil(t, c.GetPendingAccount())
+	require.Equal(t, 1, f.count(`SELECT count(*) FROM audit_log WHERE action = 'grant.commit' AND after->'limits'->>'advanceMaxPercent' = '30'`))
+}

@@ -45,7 +45,7 @@ func TestSamePersonCannotOrderAndPay(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranches := f.commit(app, 100_000_00, 50_000_00, 50_000_00).GetTranches()
+	tranches := f.commit(app, 100_000_00, 30_000_00, 70_000_00).GetTranches()
 	first := tranches[0].GetName()
 	_, err := f.client.CertifyTranche(f.as(auth.ProgrammeOfficer, officer), &paymentsv1.CertifyTrancheRequest{Name: first})
 	require.NoError(t, err)
@@ -102,12 +102,18 @@ func TestDatabaseHoldsSeparationOfDuties(t *testing.T) {
 	_, err = f.pool.Exec(ctx, `INSERT INTO payment_batches (id, created_by, state, total_cents, requested_execution_date, created_at)
 		VALUES ('forged', 'accountant-2', 'EXPORTED', 1, '2026-12-01', now())`)
 	require.NoError(t, err)
-	_, err = f.pool.Exec(ctx, `INSERT INTO batch_tranches (batch, tranche, position, amount_cents, outcome, settled_by)
-		VALUES ('forged', $1, 1, 1, 'PAID', 'accountant-2')`, id)
+	_, err = f.pool.Exec(ctx, `INSERT INTO batch_tranches (batch, tranche, position, amount_cents, outcome, settled_by,
+		creditor_name, creditor_iban, creditor_bic) VALUES ('forged', $1, 1, 1, 'PAID', 'accountant-2', 'x', $2, '')`, id, goodIBAN)
 	require.ErrorContains(t, err, "batch_tranches_paid_once")
 	// Nor pay more than committed, nor commit more than the envelope.
 	_, err = f.pool.Exec(ctx, `UPDATE commitments SET paid_cents = amount_cents + 1`)
-	require.ErrorContains(t, err, "commitment_paid_within_amount")
+	require.ErrorContains(t, err, "_within_amount") // commitment_paid_within_amount and commitment_ordered_within_amount
+	_, err = f.pool.Exec(ctx, `UPDATE commitments SET ordered_cents = amount_cents + 1`)
+	require.ErrorContains(t, err, "commitment_ordered_within_amount")
+	_, err = f.pool.Exec(ctx, `UPDATE commitments SET cancelled_cents = 1, cancelled_by = 'x', cancelled_at = now()`)
+	require.ErrorContains(t, err, "commitment_decommitment")
+	_, err = f.pool.Exec(ctx, `UPDATE tranches SET state = 'CANCELLED', cancelled_by = 'x', cancelled_at = now() WHERE id = $1`, id)
+	require.ErrorContains(t, err, "cancelled_never_ordered")
 	_, err = f.pool.Exec(ctx, `UPDATE call_budgets SET committed_cents = envelope_cents + 1`)
 	require.ErrorContains(t, err, "budget_committed_within_envelope")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/services/payments/domain"
 )
@@ -48,7 +49,14 @@ func (s *Service) fail(ctx context.Context, err error) error {
 		s.auditRefusal(ctx, ref)
 	}
 	var pgErr *pgconn.PgError
+	var violations domain.Violations
 	switch {
+	case errors.As(err, &violations):
+		out := make([]grpcx.Violation, len(violations))
+		for i, v := range violations {
+			out[i] = grpcx.Violation{Field: v.Field, Description: v.Description}
+		}
+		return grpcx.InvalidArgument(out...)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	case errors.Is(err, domain.ErrSeparationOfDuties):

@@ -1,6 +1,7 @@
 // Package payments is the payments service of guichet: the budget ledger of each call, the grant
-// commitments and their tranches, the separation of duties between the certifier, the orderer and
-// the payer of a tranche, and the SEPA payment files (DOMAIN.md, "Funding and payments").
+// commitments and their tranche schedules, milestone reports and decommitments, the separation of
+// duties between the certifier, the orderer and the payer of a tranche, the approval of corrected
+// bank accounts, and the SEPA payment files (DOMAIN.md, "Funding and payments").
 package payments
 
 import (
@@ -26,7 +27,7 @@ const Schema = "payments"
 var Migrations embed.FS
 
 // Policy says who may call each method. Ownership (an applicant sees only its organisation's
-// tranches) and the separation of duties are checked by the handlers.
+// tranches and commitments) and the separation of duties are checked by the handlers.
 var Policy = auth.Policy{
 	paymentsv1.PaymentService_GetCallBudget_FullMethodName: auth.Allow(auth.FinanceOfficer, auth.Accountant, auth.ProgrammeOfficer, auth.Auditor),
 	paymentsv1.PaymentService_ListTranches_FullMethodName: auth.Allow(auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer,
@@ -38,6 +39,12 @@ var Policy = auth.Policy{
 	paymentsv1.PaymentService_ConfirmPaymentBatch_FullMethodName: auth.Allow(auth.Accountant),
 	paymentsv1.PaymentService_OpenCallBudget_FullMethodName:      auth.Allow(auth.System),
 	paymentsv1.PaymentService_CommitGrant_FullMethodName:         auth.Allow(auth.System),
+	paymentsv1.PaymentService_MarkReportSubmitted_FullMethodName: auth.Allow(auth.System),
+	paymentsv1.PaymentService_GetCommitment_FullMethodName: auth.Allow(auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer,
+		auth.Accountant, auth.Auditor, auth.System),
+	paymentsv1.PaymentService_CancelRemainingTranches_FullMethodName:   auth.Allow(auth.ProgrammeOfficer),
+	paymentsv1.PaymentService_UpdateBeneficiaryAccount_FullMethodName:  auth.Allow(auth.System),
+	paymentsv1.PaymentService_ApproveBeneficiaryAccount_FullMethodName: auth.Allow(auth.FinanceOfficer),
 }
 
 // Debtor is the account the grants are paid from: the payment files' debtor and initiating party.

@@ -50,10 +50,16 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	env := testenv.Get(t)
+	require.NoError(t, pg.Migrate(context.Background(), env.PostgresURL, Schema, Migrations, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	return startFixture(t, env.PostgresURL)
+}
+
+// startFixture serves the service on a database already migrated.
+func startFixture(t *testing.T, url string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	require.NoError(t, pg.Migrate(ctx, env.PostgresURL, Schema, Migrations, logger))
-	pool, err := pg.Open(ctx, env.PostgresURL, Schema)
+	pool, err := pg.Open(ctx, url, Schema)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	iss := authtest.New(t)
@@ -102,12 +108,34 @@ func (f *fixture) commit(application string, amount int64, tranches ...int64) *p
 	return c
 }
 
+// reported records the milestone report of a tranche, as the workflow does when the applicant files it.
+func (f *fixture) reported(tranche string) *paymentsv1.Tranche {
+	f.t.Helper()
+	t, err := f.client.MarkReportSubmitted(f.system(), &paymentsv1.MarkReportSubmittedRequest{Name: tranche, Report: "report-of-" + tranche[len("tranches/"):]})
+	require.NoError(f.t, err)
+	return t
+}
+
+// sequence is the place of a tranche in its schedule.
+func (f *fixture) sequence(tranche string) int {
+	return f.count(`SELECT sequence FROM tranches WHERE id = $1`, tranche[len("tranches/"):])
+}
+
+// certified takes a tranche from PLANNED to CERTIFIED: on its report, except the advance.
+func (f *fixture) certified(tranche string) {
+	f.t.Helper()
+	if f.sequence(tranche) > 1 {
+		f.reported(tranche)
+	}
+	_, err := f.client.CertifyTranche(f.as(auth.ProgrammeOfficer, officer), &paymentsv1.CertifyTrancheRequest{Name: tranche})
+	require.NoError(f.t, err)
+}
+
 // ordered takes a tranche from PLANNED to ORDERED by two different people.
 func (f *fixture) ordered(tranche string) {
 	f.t.Helper()
-	_, err := f.client.CertifyTranche(f.as(auth.ProgrammeOfficer, officer), &paymentsv1.CertifyTrancheRequest{Name: tranche})
-	require.NoError(f.t, err)
-	_, err = f.client.OrderTranche(f.as(auth.FinanceOfficer, finance), &paymentsv1.OrderTrancheRequest{Name: tranche})
+	f.certified(tranche)
+	_, err := f.client.OrderTranche(f.as(auth.FinanceOfficer, finance), &paymentsv1.OrderTrancheRequest{Name: tranche})
 	require.NoError(f.t, err)
 }
 

@@ -21,20 +21,21 @@ import (
 type tranche struct {
 	domain.Tranche
 	Application string
-	Sequence    int32
 	Title       string
 	DueDate     string
 	UpdatedAt   time.Time
 }
 
 const trancheColumns = `id, application, sequence, title, COALESCE(to_char(due_date, 'YYYY-MM-DD'), ''), amount_cents, state,
-	COALESCE(certified_by, ''), COALESCE(ordered_by, ''), COALESCE(paid_by, ''), COALESCE(batch, ''), rejection_reason, updated_at`
+	COALESCE(report, ''), COALESCE(certified_by, ''), COALESCE(ordered_by, ''), COALESCE(paid_by, ''), COALESCE(batch, ''),
+	rejection_reason, COALESCE(cancelled_by, ''), cancellation_reason, updated_at`
 
 func scanTranche(row pgx.Row) (tranche, error) {
 	var t tranche
 	var state string
 	err := row.Scan(&t.ID, &t.Application, &t.Sequence, &t.Title, &t.DueDate, &t.AmountCents, &state,
-		&t.CertifiedBy, &t.OrderedBy, &t.PaidBy, &t.Batch, &t.RejectionReason, &t.UpdatedAt)
+		&t.Report, &t.CertifiedBy, &t.OrderedBy, &t.PaidBy, &t.Batch,
+		&t.RejectionReason, &t.CancelledBy, &t.CancellationReason, &t.UpdatedAt)
 	t.State = domain.State(state)
 	return t, err
 }
@@ -69,26 +70,28 @@ func lockTranches(ctx context.Context, tx pgx.Tx, ids []string) (map[string]tran
 	return byID, nil
 }
 
-func listTranches(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, application string) ([]tranche, error) {
+func listTranches(ctx context.Context, q querier, application string) ([]tranche, error) {
 	return collectTranches(q.Query(ctx, `SELECT `+trancheColumns+` FROM tranches WHERE application = $1 ORDER BY sequence`, application))
 }
 
 // trancheView is what the audit log records of a tranche.
 type trancheView struct {
-	State           string `json:"state"`
-	AmountCents     int64  `json:"amountCents"`
-	CertifiedBy     string `json:"certifiedBy,omitempty"`
-	OrderedBy       string `json:"orderedBy,omitempty"`
-	PaidBy          string `json:"paidBy,omitempty"`
-	Batch           string `json:"batch,omitempty"`
-	RejectionReason string `json:"rejectionReason,omitempty"`
+	State              string `json:"state"`
+	AmountCents        int64  `json:"amountCents"`
+	Report             string `json:"report,omitempty"`
+	CertifiedBy        string `json:"certifiedBy,omitempty"`
+	OrderedBy          string `json:"orderedBy,omitempty"`
+	PaidBy             string `json:"paidBy,omitempty"`
+	Batch              string `json:"batch,omitempty"`
+	RejectionReason    string `json:"rejectionReason,omitempty"`
+	CancelledBy        string `json:"cancelledBy,omitempty"`
+	CancellationReason string `json:"cancellationReason,omitempty"`
 }
 
 func view(t domain.Tranche) trancheView {
-	v := trancheView{State: string(t.State), AmountCents: t.AmountCents, CertifiedBy: t.CertifiedBy, OrderedBy: t.OrderedBy,
-		PaidBy: t.PaidBy, RejectionReason: t.RejectionReason}
+	v := trancheView{State: string(t.State), AmountCents: t.AmountCents, Report: t.Report, CertifiedBy: t.CertifiedBy,
+		OrderedBy: t.OrderedBy, PaidBy: t.PaidBy, RejectionReason: t.RejectionReason,
+		CancelledBy: t.CancelledBy, CancellationReason: t.CancellationReason}
 	if t.Batch != "" {
 		v.Batch = resource.BatchName(t.Batch)
 	}
@@ -102,11 +105,16 @@ func (s *Service) saveTranche(ctx context.Context, tx pgx.Tx, p auth.Principal, 
 	now := s.now()
 	_, err := tx.Exec(ctx, `UPDATE tranches SET state = $2, certified_by = NULLIF($3, ''), ordered_by = NULLIF($4, ''),
 		paid_by = NULLIF($5, ''), batch = NULLIF($6, ''), rejection_reason = $7, updated_at = $8,
+		report = NULLIF($9, ''), cancelled_by = NULLIF($10, ''), cancellation_reason = $11,
 		certified_at = CASE WHEN certified_by IS NULL AND $3 <> '' THEN $8 ELSE certified_at END,
 		ordered_at = CASE WHEN ordered_by IS NULL AND $4 <> '' THEN $8 ELSE ordered_at END,
-		paid_at = CASE WHEN paid_by IS NULL AND $5 <> '' THEN $8 ELSE paid_at END
+		paid_at = CASE WHEN paid_by IS NULL AND $5 <> '' THEN $8 ELSE paid_at END,
+		report_submitted_at = CASE WHEN report IS DISTINCT FROM NULLIF($9, '') THEN
+			CASE WHEN $9 = '' THEN NULL ELSE $8 END ELSE report_submitted_at END,
+		cancelled_at = CASE WHEN cancelled_by IS NULL AND $10 <> '' THEN $8 ELSE cancelled_at END
 		WHERE id = $1`,
-		next.ID, string(next.State), next.CertifiedBy, next.OrderedBy, next.PaidBy, next.Batch, next.RejectionReason, now)
+		next.ID, string(next.State), next.CertifiedBy, next.OrderedBy, next.PaidBy, next.Batch, next.RejectionReason, now,
+		next.Report, next.CancelledBy, next.CancellationReason)
 	if err != nil {
 		return before, err
 	}
@@ -155,18 +163,21 @@ func paidAccount(app string) string           { return "paid:" + app }
 
 func trancheProto(t tranche) *paymentsv1.Tranche {
 	out := &paymentsv1.Tranche{
-		Name:            resource.TrancheName(t.ID),
-		Application:     t.Application,
-		Sequence:        t.Sequence,
-		Title:           t.Title,
-		AmountCents:     t.AmountCents,
-		DueDate:         t.DueDate,
-		State:           string(t.State),
-		CertifiedBy:     t.CertifiedBy,
-		OrderedBy:       t.OrderedBy,
-		PaidBy:          t.PaidBy,
-		RejectionReason: t.RejectionReason,
-		UpdateTime:      timestamppb.New(t.UpdatedAt),
+		Name:               resource.TrancheName(t.ID),
+		Application:        t.Application,
+		Sequence:           t.Sequence,
+		Title:              t.Title,
+		AmountCents:        t.AmountCents,
+		DueDate:            t.DueDate,
+		State:              string(t.State),
+		CertifiedBy:        t.CertifiedBy,
+		OrderedBy:          t.OrderedBy,
+		PaidBy:             t.PaidBy,
+		RejectionReason:    t.RejectionReason,
+		UpdateTime:         timestamppb.New(t.UpdatedAt),
+		Report:             t.Report,
+		CancelledBy:        t.CancelledBy,
+		CancellationReason: t.CancellationReason,
 	}
 	if t.Batch != "" {
 		out.Batch = resource.BatchName(t.Batch)

@@ -39,7 +39,8 @@ func (s *Service) ListTranches(ctx context.Context, req *paymentsv1.ListTranches
 	return &paymentsv1.ListTranchesResponse{Tranches: tranchesProto(ts)}, nil
 }
 
-// CertifyTranche records that the milestone of a tranche is done ("service fait").
+// CertifyTranche records that the milestone of a tranche is done ("service fait"): on its milestone
+// report, or on signature for the advance.
 func (s *Service) CertifyTranche(ctx context.Context, req *paymentsv1.CertifyTrancheRequest) (*paymentsv1.Tranche, error) {
 	id, err := resource.ParseTranche(req.GetName())
 	if err != nil {
@@ -103,6 +104,11 @@ func (s *Service) OrderTranche(ctx context.Context, req *paymentsv1.OrderTranche
 			return err
 		}
 		if err := domain.CanOrder(commitment, engaged, t.AmountCents); err != nil {
+			return err
+		}
+		// The database holds the same ceiling: ordered_cents may not exceed the commitment.
+		if _, err := tx.Exec(ctx, `UPDATE commitments SET ordered_cents = ordered_cents + $2, updated_at = $3 WHERE application = $1`,
+			t.Application, t.AmountCents, s.now()); err != nil {
 			return err
 		}
 		out, err = s.saveTranche(ctx, tx, p, "tranche.order", t, next, next.State)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,10 +27,12 @@ type application struct {
 	Title          string    `json:"title"`
 	RequestedCents int64     `json:"requestedAmountCents"`
 	SubmitTime     time.Time `json:"submitTime"`
+	Keywords       []string  `json:"keywords"`
 }
 
 // AssignReviewers records the call's configuration and the application as the workflow hands
-// them over, and assigns reviewers once: a retry returns the assignment already made.
+// them over, and assigns reviewers once: a retry returns the assignments already made, after
+// completing them if a déport left the application short.
 func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignReviewersRequest) (*reviewv1.AssignReviewersResponse, error) {
 	p := auth.FromContext(ctx)
 	callID, _, err := resource.ParseApplication(req.GetApplication())
@@ -46,6 +49,11 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 		OverallThreshold: req.GetOverallThreshold(),
 		EnvelopeCents:    req.GetEnvelopeCents(),
 		PerApplication:   req.GetReviewersPerApplication(),
+		MaxLoad:          req.GetMaxLoadPerReviewer(),
+		Seed:             req.GetSeed(),
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = domain.SeedFor(resource.CallName(callID))
 	}
 	for _, c := range req.GetCriteria() {
 		cfg.Criteria = append(cfg.Criteria, domain.Criterion{ID: c.GetId(), Weight: c.GetWeight(), Threshold: c.GetThreshold()})
@@ -54,12 +62,20 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 	if err := domain.CheckGrid(cfg.Criteria, cfg.OverallThreshold); errors.As(err, &bad) {
 		return nil, invalid("", bad)
 	}
+	keywords, err := domain.NormaliseKeywords("keywords", req.GetKeywords())
+	if errors.As(err, &bad) {
+		return nil, invalid("", bad)
+	}
+	if jury := domain.Jury(cfg.Reviewers); len(jury) < int(cfg.PerApplication) {
+		return nil, status.Errorf(codes.FailedPrecondition, "%v: %d needed, %d in the jury", domain.ErrJuryTooSmall, cfg.PerApplication, len(jury))
+	}
 	app := application{
 		Name:           req.GetApplication(),
 		Call:           callID,
 		Title:          req.GetTitle(),
 		RequestedCents: req.GetRequestedAmountCents(),
 		SubmitTime:     req.GetSubmitTime().AsTime().UTC().Truncate(time.Microsecond),
+		Keywords:       keywords,
 	}
 	now := s.now()
 	var out []*reviewv1.Assignment
@@ -69,45 +85,17 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 		if err := configure(ctx, tx, p, now, cfg); err != nil {
 			return err
 		}
-		if err := receive(ctx, tx, p, now, app); err != nil {
+		if err := receive(ctx, tx, p, now, app, int(cfg.PerApplication)); err != nil {
 			return err
 		}
-		existing, err := assignments(ctx, tx, `a.application = $1`, app.Name)
-		if err != nil || len(existing) > 0 {
-			out = existing
-			return err
-		}
-		load := map[string]int{}
-		rows, err := tx.Query(ctx, `SELECT a.reviewer, count(*) FROM assignments a
-			JOIN applications p ON p.name = a.application WHERE p.call = $1 GROUP BY a.reviewer`, callID)
+		c, _, err := loadCall(ctx, tx, callID, false)
 		if err != nil {
 			return err
 		}
-		var reviewer string
-		var n int
-		if _, err := pgx.ForEachRow(rows, []any{&reviewer, &n}, func() error { load[reviewer] = n; return nil }); err != nil {
+		if _, _, err := staff(ctx, tx, p, now, c, app.Name, ""); err != nil {
 			return err
 		}
-		chosen, err := domain.ChooseReviewers(app.Name, cfg.Reviewers, load, int(cfg.PerApplication))
-		if errors.Is(err, domain.ErrJuryTooSmall) {
-			return status.Error(codes.FailedPrecondition, err.Error())
-		}
-		if err != nil {
-			return err
-		}
-		for _, r := range chosen {
-			if _, err := tx.Exec(ctx, `INSERT INTO assignments (application, reviewer, state, created_at) VALUES ($1, $2, 'ASSIGNED', $3)`,
-				app.Name, r, now); err != nil {
-				return err
-			}
-			if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "assignment.created",
-				Object: app.Name + "/assignments/" + r,
-				After:  map[string]any{"application": app.Name, "reviewer": r, "state": "ASSIGNED", "load": load[r]},
-			}.FromPrincipal(p)); err != nil {
-				return err
-			}
-		}
-		out, err = assignments(ctx, tx, `a.application = $1`, app.Name)
+		out, err = assignments(ctx, tx, `a.application = $1 AND a.state <> 'RECUSED'`, app.Name)
 		return err
 	})
 	if err != nil {
@@ -116,14 +104,106 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 	return &reviewv1.AssignReviewersResponse{Assignments: out}, nil
 }
 
+// staff assigns reviewers of the call's jury to the application until it holds as many active
+// assignments as it needs, with the optimiser over the jury's current loads in the call. The
+// caller holds the call's row lock. It returns the reviewers added and how many are still
+// missing when conflicts and load caps leave no one (the application then "needs reviewers",
+// which its chair sees). replaces names the reviewer whose déport this staffing follows.
+func staff(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, c call, appName, replaces string) (added []string, short int, err error) {
+	var keywords []string
+	var required int
+	if err := tx.QueryRow(ctx, `SELECT keywords, reviewers_required FROM applications WHERE name = $1`, appName).Scan(&keywords, &required); err != nil {
+		return nil, 0, err
+	}
+	// Anyone who ever held the application, recused or not, is out: a recused reviewer declared
+	// a conflict, the others are on it already.
+	var excluded []domain.Pair
+	active := 0
+	rows, err := tx.Query(ctx, `SELECT reviewer, state FROM assignments WHERE application = $1`, appName)
+	if err != nil {
+		return nil, 0, err
+	}
+	var reviewer, state string
+	if _, err := pgx.ForEachRow(rows, []any{&reviewer, &state}, func() error {
+		excluded = append(excluded, domain.Pair{Application: appName, Reviewer: reviewer})
+		if state != recused {
+			active++
+		}
+		return nil
+	}); err != nil {
+		return nil, 0, err
+	}
+	missing := required - active
+	if missing <= 0 {
+		return nil, 0, nil
+	}
+	load := map[string]int{}
+	rows, err = tx.Query(ctx, `SELECT a.reviewer, count(*) FROM assignments a
+		JOIN applications p ON p.name = a.application WHERE p.call = $1 AND a.state <> 'RECUSED' GROUP BY a.reviewer`, c.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&reviewer, &n}, func() error { load[reviewer] = n; return nil }); err != nil {
+		return nil, 0, err
+	}
+	expertise := map[string][]string{}
+	rows, err = tx.Query(ctx, `SELECT reviewer, expertise FROM declarations WHERE call = $1`, c.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var declared []string
+	if _, err := pgx.ForEachRow(rows, []any{&reviewer, &declared}, func() error { expertise[reviewer] = declared; return nil }); err != nil {
+		return nil, 0, err
+	}
+	var applications int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM applications WHERE call = $1`, c.ID).Scan(&applications); err != nil {
+		return nil, 0, err
+	}
+	problem := domain.Problem{
+		Applications:   []domain.Application{{Name: appName, Keywords: keywords}},
+		PerApplication: missing,
+		LoadCap:        c.loadCap(applications),
+		Excluded:       excluded,
+		Seed:           c.Seed,
+	}
+	for _, r := range domain.Jury(c.Reviewers) {
+		problem.Reviewers = append(problem.Reviewers, domain.Reviewer{Name: r, Expertise: expertise[r], Load: load[r]})
+	}
+	if len(problem.Reviewers) < missing {
+		// A jury smaller than what is missing: nobody to add, but the déport still stands.
+		return nil, missing, nil
+	}
+	result, err := domain.Solve(problem)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, r := range result.Assigned[appName] {
+		if _, err := tx.Exec(ctx, `INSERT INTO assignments (application, reviewer, state, created_at) VALUES ($1, $2, 'ASSIGNED', $3)`,
+			appName, r, now); err != nil {
+			return nil, 0, err
+		}
+		after := map[string]any{"application": appName, "reviewer": r, "state": assigned, "load": load[r],
+			"loadCap": problem.LoadCap, "seed": c.Seed}
+		if replaces != "" {
+			after["replaces"] = replaces
+		}
+		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "assignment.created", Object: appName + "/assignments/" + r,
+			After: after}.FromPrincipal(p)); err != nil {
+			return nil, 0, err
+		}
+	}
+	return result.Assigned[appName], result.Short[appName], nil
+}
+
 // configure records the call's configuration, or its change, and leaves its row locked.
 func configure(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, cfg call) error {
 	criteria, err := json.Marshal(cfg.Criteria)
 	if err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (call) DO NOTHING`,
-		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication)
+	tag, err := tx.Exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (call) DO NOTHING`,
+		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed)
 	if err != nil {
 		return err
 	}
@@ -135,17 +215,19 @@ func configure(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, 
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE calls SET chair = $2, reviewers = $3, criteria = $4, overall_threshold = $5,
-		envelope_cents = $6, reviewers_per_application = $7 WHERE call = $1`,
-		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication); err != nil {
+		envelope_cents = $6, reviewers_per_application = $7, max_load_per_reviewer = $8, seed = $9 WHERE call = $1`,
+		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed); err != nil {
 		return err
 	}
 	return audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.reconfigured", Object: "calls/" + cfg.ID, Before: old, After: cfg}.FromPrincipal(p))
 }
 
-// receive records the application, or the change of what the jury knows of it.
-func receive(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, app application) error {
-	tag, err := tx.Exec(ctx, `INSERT INTO applications (name, call, title, requested_amount_cents, submit_time)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`, app.Name, app.Call, app.Title, app.RequestedCents, app.SubmitTime)
+// receive records the application, with the number of reviewers it needs, or the change of what
+// the jury knows of it.
+func receive(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, app application, required int) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO applications (name, call, title, requested_amount_cents, submit_time, keywords, reviewers_required)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`,
+		app.Name, app.Call, app.Title, app.RequestedCents, app.SubmitTime, app.Keywords, required)
 	if err != nil {
 		return err
 	}
@@ -153,16 +235,16 @@ func receive(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, ap
 		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "application.received", Object: app.Name, After: app}.FromPrincipal(p))
 	}
 	old := application{Name: app.Name}
-	if err := tx.QueryRow(ctx, `SELECT call, title, requested_amount_cents, submit_time FROM applications WHERE name = $1 FOR UPDATE`, app.Name).
-		Scan(&old.Call, &old.Title, &old.RequestedCents, &old.SubmitTime); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT call, title, requested_amount_cents, submit_time, keywords FROM applications WHERE name = $1 FOR UPDATE`, app.Name).
+		Scan(&old.Call, &old.Title, &old.RequestedCents, &old.SubmitTime, &old.Keywords); err != nil {
 		return err
 	}
 	old.SubmitTime = old.SubmitTime.UTC()
-	if old.Title == app.Title && old.RequestedCents == app.RequestedCents && old.SubmitTime.Equal(app.SubmitTime) {
+	if old.Title == app.Title && old.RequestedCents == app.RequestedCents && old.SubmitTime.Equal(app.SubmitTime) && slices.Equal(old.Keywords, app.Keywords) {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE applications SET title = $2, requested_amount_cents = $3, submit_time = $4 WHERE name = $1`,
-		app.Name, app.Title, app.RequestedCents, app.SubmitTime); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE applications SET title = $2, requested_amount_cents = $3, submit_time = $4, keywords = $5 WHERE name = $1`,
+		app.Name, app.Title, app.RequestedCents, app.SubmitTime, app.Keywords); err != nil {
 		return err
 	}
 	return audit.Append(ctx, tx, audit.Entry{At: now, Action: "application.updated", Object: app.Name, Before: old, After: app}.FromPrincipal(p))

@@ -50,6 +50,9 @@ func TestConcurrentAssignmentsAndReviews(t *testing.T) {
 	for _, r := range jury {
 		h.sign(auth.Reviewer, r)
 	}
+	for _, a := range results[0] {
+		h.declare(a.GetReviewer(), a.GetApplication(), false, "")
+	}
 	errs = make(chan error, 3)
 	for _, a := range results[0] {
 		wg.Go(func() {

@@ -204,9 +204,10 @@ func TestJuryHappyPath(t *testing.T) {
 		}
 	}
 
-	// 3 applications received, 1 call configured, 9 assignments, 7 declarations, 9 reviews,
-	// 2 ranking runs, 3 decisions: every change is in the chain, and the chain holds.
-	if n := h.verifyAudit(); n != 3+1+9+7+9+2+3 {
-		t.Fatalf("%d audit entries, want %d", n, 3+1+9+7+9+2+3)
+	// 3 applications received, 1 call configured, 9 assignments, 7 declarations of interests,
+	// 9 declarations of no conflict, 9 reviews, 2 ranking runs, 3 decisions: every change is in
+	// the chain, and the chain holds.
+	if n := h.verifyAudit(); n != 3+1+9+7+9+9+2+3 {
+		t.Fatalf("%d audit entries, want %d", n, 3+1+9+7+9+9+2+3)
 	}
 }

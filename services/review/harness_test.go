@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,13 +124,41 @@ func scores(impact, data, feasibility float64) *reviewv1.Review {
 	}
 }
 
+// declare records sub's declaration on app: a conflict with its reason, or none.
+func (h *harness) declare(sub, app string, conflict bool, reason string) *reviewv1.ConflictDeclaration {
+	h.t.Helper()
+	d, err := h.client.CreateConflict(h.as(auth.Reviewer, sub), &reviewv1.CreateConflictRequest{Parent: app, Conflict: conflict, Reason: reason})
+	if err != nil {
+		h.t.Fatalf("CreateConflict(%s, %s, %v): %v", sub, app, conflict, err)
+	}
+	return d
+}
+
+// review declares no conflict (a repeat changes nothing), then submits sub's review of app.
 func (h *harness) review(sub, app string, r *reviewv1.Review) *reviewv1.Review {
 	h.t.Helper()
+	h.declare(sub, app, false, "")
 	got, err := h.client.CreateReview(h.as(auth.Reviewer, sub), &reviewv1.CreateReviewRequest{Parent: app, Review: r})
 	if err != nil {
 		h.t.Fatalf("CreateReview(%s, %s): %v", sub, app, err)
 	}
 	return got
+}
+
+// assignmentsOf lists, as the chair sees them, the assignments of app in the given states.
+func (h *harness) assignmentsOf(app string, states ...string) []string {
+	h.t.Helper()
+	all, err := h.client.ListAssignments(h.as(auth.JuryChair, chair), &reviewv1.ListAssignmentsRequest{Parent: callName})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, a := range all.GetAssignments() {
+		if a.GetApplication() == app && slices.Contains(states, a.GetState()) {
+			out = append(out, a.GetReviewer())
+		}
+	}
+	return out
 }
 
 func reviewers(as []*reviewv1.Assignment) []string {

@@ -24,9 +24,10 @@ import (
 	"github.com/guichet/guichet/services/review/domain"
 )
 
-// RankCall ranks every assigned application of the call once all its reviews are in, stores the
-// ranking as a new version, and signals each application's decision to its workflow the first
-// time it is decided: a later run never signals an application again.
+// RankCall ranks every application of the call once all its reviews are in and every divergent
+// one has the chair's consensus, stores the ranking as a new version, and signals each
+// application's decision to its workflow the first time it is decided: a later run never
+// signals an application again.
 func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (*reviewv1.Ranking, error) {
 	p := auth.FromContext(ctx)
 	callID, err := resource.ParseCall(req.GetName())
@@ -55,6 +56,11 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 			return err
 		}
 		ranking, err := domain.Rank(domain.Call{Criteria: c.Criteria, OverallThreshold: c.OverallThreshold, EnvelopeCents: c.EnvelopeCents}, candidates)
+		var missing domain.ConsensusMissing
+		if errors.As(err, &missing) {
+			return preconditions("divergent applications without a consensus: ", "CONSENSUS_MISSING",
+				"the reviews diverge: the chair must record a consensus", missing)
+		}
 		if err != nil {
 			// The reviews no longer fit the grid (it changed after they were written).
 			return status.Errorf(codes.FailedPrecondition, "the call cannot be ranked: %v", err)
@@ -97,28 +103,36 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 	return out, nil
 }
 
-// loadCandidates reads every application of the call that has assignments, with its reviews, and
-// refuses while any of them still misses a review.
+// loadCandidates reads every application of the call with its reviews and consensus, and
+// refuses while any of them still misses a review or a reviewer.
 func loadCandidates(ctx context.Context, tx pgx.Tx, callID string) ([]domain.Candidate, error) {
-	rows, err := tx.Query(ctx, `SELECT p.name, p.title, p.requested_amount_cents, p.submit_time,
-			(SELECT count(*) FROM assignments a WHERE a.application = p.name),
-			(SELECT count(*) FROM reviews r WHERE r.application = p.name)
-		FROM applications p
-		WHERE p.call = $1 AND EXISTS (SELECT 1 FROM assignments a WHERE a.application = p.name)
+	rows, err := tx.Query(ctx, `SELECT p.name, p.title, p.requested_amount_cents, p.submit_time, p.reviewers_required,
+			(SELECT count(*) FROM assignments a WHERE a.application = p.name AND a.state <> 'RECUSED'),
+			(SELECT count(*) FROM reviews r WHERE r.application = p.name),
+			k.scores
+		FROM applications p LEFT JOIN consensus k ON k.application = p.name
+		WHERE p.call = $1
 		ORDER BY p.name`, callID)
 	if err != nil {
 		return nil, err
 	}
 	var (
-		candidates         []domain.Candidate
-		missing            []string
-		c                  domain.Candidate
-		assigned, reviewed int
+		candidates []domain.Candidate
+		missing    []string
+		c          domain.Candidate
+		staffed    staffing
+		consensus  []byte
 	)
 	index := map[string]int{}
-	if _, err := pgx.ForEachRow(rows, []any{&c.Application, &c.Title, &c.RequestedCents, &c.SubmitTime, &assigned, &reviewed}, func() error {
-		if reviewed < assigned {
-			missing = append(missing, fmt.Sprintf("%s (%d of %d reviews)", c.Application, reviewed, assigned))
+	if _, err := pgx.ForEachRow(rows, []any{&c.Application, &c.Title, &c.RequestedCents, &c.SubmitTime, &staffed.required, &staffed.active, &staffed.reviewed, &consensus}, func() error {
+		if !staffed.complete() {
+			missing = append(missing, fmt.Sprintf("%s (%d of %d reviews)", c.Application, staffed.reviewed, max(staffed.required, staffed.active)))
+		}
+		c.Consensus = nil
+		if consensus != nil {
+			if err := json.Unmarshal(consensus, &c.Consensus); err != nil {
+				return fmt.Errorf("consensus of %s: %w", c.Application, err)
+			}
 		}
 		index[c.Application] = len(candidates)
 		candidates = append(candidates, c)
@@ -144,7 +158,7 @@ func loadCandidates(ctx context.Context, tx pgx.Tx, callID string) ([]domain.Can
 	if _, err := pgx.ForEachRow(rows, []any{&app, &scores}, func() error {
 		i, ok := index[app]
 		if !ok {
-			return fmt.Errorf("review of %s, which has no assignment", app)
+			return fmt.Errorf("review of %s, which is not in the call", app)
 		}
 		var review []domain.Score
 		if err := json.Unmarshal(scores, &review); err != nil {
@@ -160,11 +174,18 @@ func loadCandidates(ctx context.Context, tx pgx.Tx, callID string) ([]domain.Can
 
 // missingReviews is the FailedPrecondition naming the applications still waiting for reviews.
 func missingReviews(missing []string) error {
-	st := status.New(codes.FailedPrecondition, "applications missing reviews: "+strings.Join(missing, ", "))
+	return preconditions("applications missing reviews: ", "REVIEWS_MISSING",
+		"not every reviewer the application needs has submitted a review", missing)
+}
+
+// preconditions is a FailedPrecondition naming the applications that stand in the way, in its
+// message and as PreconditionFailure details (subject: the application's name).
+func preconditions(message, kind, description string, applications []string) error {
+	st := status.New(codes.FailedPrecondition, message+strings.Join(applications, ", "))
 	pf := &errdetails.PreconditionFailure{}
-	for _, m := range missing {
+	for _, m := range applications {
 		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
-			Type: "REVIEWS_MISSING", Subject: strings.Fields(m)[0], Description: "not every assigned reviewer has submitted a review",
+			Type: kind, Subject: strings.Fields(m)[0], Description: description,
 		})
 	}
 	if withDetails, err := st.WithDetails(pf); err == nil {
@@ -250,6 +271,7 @@ func rankingProto(name string, r domain.Ranking, rankTime time.Time) *reviewv1.R
 			RequestedAmountCents: e.RequestedCents,
 			Decision:             e.Decision,
 			Reason:               e.Reason,
+			Consensus:            e.Consensus,
 		}
 		for _, m := range e.Means {
 			pe.Scores = append(pe.Scores, &reviewv1.CriterionScore{Criterion: m.Criterion, Score: m.Score})

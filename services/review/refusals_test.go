@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,39 @@ func TestReviewRefusals(t *testing.T) {
 	}
 	r := assigned[0]
 
+	t.Run("reading and scoring need a declaration of no conflict", func(t *testing.T) {
+		ctx := h.as(auth.Reviewer, r)
+		_, err := h.client.CreateReview(ctx, &reviewv1.CreateReviewRequest{Parent: appName("a1"), Review: scores(4, 4, 4)})
+		if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), "conflict of interest") {
+			t.Fatalf("message %q", st.Message())
+		}
+		_, err = h.client.ListReviews(ctx, &reviewv1.ListReviewsRequest{Parent: appName("a1")})
+		wantCode(t, err, codes.FailedPrecondition)
+		mine, err := h.client.ListAssignments(ctx, &reviewv1.ListAssignmentsRequest{Parent: callName})
+		if err != nil || len(mine.GetAssignments()) != 1 || mine.GetAssignments()[0].GetConflictDeclaration() != "UNDECLARED" {
+			t.Fatalf("assignments %v (%v)", mine.GetAssignments(), err)
+		}
+		d := h.declare(r, appName("a1"), false, "")
+		if d.GetConflict() || d.GetName() != appName("a1")+"/conflicts/"+r || d.GetReviewer() != r || !d.GetCreateTime().AsTime().Equal(start) {
+			t.Fatalf("declaration %v", d)
+		}
+		// Declaring no conflict again is a no-op that returns the first declaration.
+		h.clock.Advance(time.Minute)
+		if again := h.declare(r, appName("a1"), false, ""); !again.GetCreateTime().AsTime().Equal(start) {
+			t.Fatalf("the repeat returned %v", again)
+		}
+		if n := h.auditCount("conflict.declared"); n != 1 {
+			t.Fatalf("%d conflict.declared entries, want 1", n)
+		}
+		mine, err = h.client.ListAssignments(ctx, &reviewv1.ListAssignmentsRequest{Parent: callName})
+		if err != nil || mine.GetAssignments()[0].GetConflictDeclaration() != "NO_CONFLICT" {
+			t.Fatalf("assignments %v (%v)", mine.GetAssignments(), err)
+		}
+		if _, err := h.client.ListReviews(ctx, &reviewv1.ListReviewsRequest{Parent: appName("a1")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("unassigned reviewer sees nothing", func(t *testing.T) {
 		ctx := h.as(auth.Reviewer, outsider)
 		_, err := h.client.CreateReview(ctx, &reviewv1.CreateReviewRequest{Parent: appName("a1"), Review: scores(4, 4, 4)})
@@ -88,6 +122,11 @@ func TestReviewRefusals(t *testing.T) {
 		wantCode(t, err, codes.NotFound)
 		// A chair of another call is an outsider too.
 		_, err = h.client.ListReviews(h.as(auth.JuryChair, "chair-2"), &reviewv1.ListReviewsRequest{Parent: appName("a1")})
+		wantCode(t, err, codes.NotFound)
+		// Nor can it declare anything on a file it does not hold.
+		_, err = h.client.CreateConflict(ctx, &reviewv1.CreateConflictRequest{Parent: appName("a1"), Conflict: false})
+		wantCode(t, err, codes.NotFound)
+		_, err = h.client.CreateConflict(ctx, &reviewv1.CreateConflictRequest{Parent: appName("a1"), Conflict: true, Reason: "my brother"})
 		wantCode(t, err, codes.NotFound)
 	})
 
@@ -128,6 +167,7 @@ func TestReviewRefusals(t *testing.T) {
 	t.Run("others' reviews hidden until one's own is in", func(t *testing.T) {
 		other := assigned[1]
 		h.review(r, appName("a1"), scores(4, 4, 4))
+		h.declare(other, appName("a1"), false, "")
 		list, err := h.client.ListReviews(h.as(auth.Reviewer, other), &reviewv1.ListReviewsRequest{Parent: appName("a1")})
 		if err != nil {
 			t.Fatal(err)

@@ -21,8 +21,9 @@ import (
 	"github.com/guichet/guichet/services/review/domain"
 )
 
-// CreateReview records an assigned reviewer's scores. The last review of an application signals
-// its workflow, in the same transaction, that the reviews are complete.
+// CreateReview records an assigned reviewer's scores, once it declared no conflict on the
+// application. The review that completes the application (every reviewer it needs, replacements
+// included, has reviewed) signals its workflow in the same transaction.
 func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRequest) (*reviewv1.Review, error) {
 	p := auth.FromContext(ctx)
 	appName := req.GetParent()
@@ -37,16 +38,15 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 	now := s.now()
 	var out *reviewv1.Review
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		// Locking the application serialises its reviews, so exactly one of them sees the count
-		// reach the number of assignments and signals the workflow.
-		var assigned bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assignments WHERE application = $1 AND reviewer = $2)
-			FROM applications WHERE name = $1 FOR UPDATE`, appName, p.Subject).Scan(&assigned)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !assigned) {
-			return notFound("application %s not found", appName)
-		}
+		// Locking the application serialises its reviews (and déports), so exactly one of them
+		// sees the application complete and signals the workflow.
+		st, ok, err := seatOf(ctx, tx, appName, p.Subject, true)
 		if err != nil {
 			return err
+		}
+		// Unassigned and recused reviewers alike see no such application.
+		if !ok || !st.active() {
+			return notFound("application %s not found", appName)
 		}
 		c, _, err := loadCall(ctx, tx, callID, false)
 		if err != nil {
@@ -54,6 +54,9 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 		}
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
+		}
+		if st.declaration != domain.NoConflict {
+			return errUndeclared
 		}
 		var reviewed bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reviews WHERE application = $1 AND reviewer = $2)`,
@@ -90,18 +93,14 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 			After:  map[string]any{"state": "REVIEWED", "scores": scores, "total": total, "comment": comment}}.FromPrincipal(p)); err != nil {
 			return err
 		}
-		var reviews, assignmentCount int
-		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM reviews WHERE application = $1),
-			(SELECT count(*) FROM assignments WHERE application = $1)`, appName).Scan(&reviews, &assignmentCount); err != nil {
+		staffed, err := staffingOf(ctx, tx, appName)
+		if err != nil || !staffed.complete() {
 			return err
-		}
-		if reviews < assignmentCount {
-			return nil
 		}
 		return outbox.Enqueue(ctx, tx, outbox.Message{
 			WorkflowID: flow.ApplicationWorkflowID(appName),
 			Signal:     flow.SignalReviewsComplete,
-			Payload:    flow.ReviewsComplete{Reviews: reviews},
+			Payload:    flow.ReviewsComplete{Reviews: staffed.reviewed},
 		})
 	})
 	if err != nil {
@@ -110,8 +109,10 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 	return out, nil
 }
 
-// ListReviews shows an application's reviews: its chair sees all; an assigned reviewer sees its
-// own, and the others' once its own is in, so that they cannot sway it.
+// ListReviews shows an application's reviews: its chair sees all, with each total calibrated
+// against its reviewer's habits; an assigned reviewer that declared no conflict sees its own,
+// and the others' once its own is in, so that they cannot sway it. A déport hides the file from
+// its declarant, chair or not.
 func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequest) (*reviewv1.ListReviewsResponse, error) {
 	p := auth.FromContext(ctx)
 	appName := req.GetParent()
@@ -121,29 +122,30 @@ func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequ
 	}
 	var out []*reviewv1.Review
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		var assigned, reviewed bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assignments WHERE application = $1 AND reviewer = $2),
-			EXISTS (SELECT 1 FROM reviews WHERE application = $1 AND reviewer = $2)
-			FROM applications WHERE name = $1`, appName, p.Subject).Scan(&assigned, &reviewed)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("application %s not found", appName)
-		}
+		st, ok, err := seatOf(ctx, tx, appName, p.Subject, false)
 		if err != nil {
 			return err
+		}
+		if !ok || st.state == recused {
+			return notFound("application %s not found", appName)
 		}
 		c, _, err := loadCall(ctx, tx, callID, false)
 		if err != nil {
 			return err
 		}
 		chair := c.chairedBy(p)
-		if !chair && !assigned {
+		if !chair && !st.active() {
 			return notFound("application %s not found", appName)
 		}
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
 		}
+		// A member on the file reads it only once it declared no conflict, the chair included.
+		if st.active() && st.declaration != domain.NoConflict {
+			return errUndeclared
+		}
 		where, args := `application = $1 AND reviewer = $2`, []any{appName, p.Subject}
-		if chair || reviewed {
+		if chair || st.state == reviewed {
 			where, args = `application = $1`, []any{appName}
 		}
 		rows, err := tx.Query(ctx, `SELECT reviewer, scores, comment, total, created_at FROM reviews WHERE `+where+` ORDER BY created_at, reviewer`, args...)
@@ -166,12 +168,51 @@ func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequ
 			}
 			return reviewProto(appName, reviewer, scores, comment, total, created), nil
 		})
-		return err
+		if err != nil || !chair {
+			return err
+		}
+		return calibrate(ctx, tx, callID, appName, out)
 	})
 	if err != nil {
 		return nil, s.edge(ctx, err)
 	}
 	return &reviewv1.ListReviewsResponse{Reviews: out}, nil
+}
+
+// calibrate fills the calibrated totals of an application's reviews, each against all of its
+// reviewer's reviews in the call.
+func calibrate(ctx context.Context, tx pgx.Tx, callID, appName string, reviews []*reviewv1.Review) error {
+	if len(reviews) == 0 {
+		return nil
+	}
+	var reviewers []string
+	for _, r := range reviews {
+		reviewers = append(reviewers, r.GetReviewer())
+	}
+	rows, err := tx.Query(ctx, `SELECT r.application, r.reviewer, r.total FROM reviews r JOIN applications p ON p.name = r.application
+		WHERE p.call = $1 AND r.reviewer = ANY($2)`, callID, reviewers)
+	if err != nil {
+		return err
+	}
+	var (
+		totals []domain.ReviewTotal
+		t      domain.ReviewTotal
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&t.Application, &t.Reviewer, &t.Total}, func() error {
+		totals = append(totals, t)
+		return nil
+	}); err != nil {
+		return err
+	}
+	z := domain.Calibrate(totals)
+	for _, r := range reviews {
+		v, ok := z[domain.Pair{Application: appName, Reviewer: r.GetReviewer()}]
+		if !ok {
+			return errors.New("calibration lost the review of " + r.GetName())
+		}
+		r.CalibratedTotal = &v
+	}
+	return nil
 }
 
 func reviewProto(appName, reviewer string, scores []domain.Score, comment string, total float64, created time.Time) *reviewv1.Review {

@@ -1,6 +1,7 @@
-// Package review is the jury's gRPC service: declarations of interests, the assignment of
-// reviewers, reviews, and the ranking of a call within its envelope, whose decisions it signals to
-// the application workflows through the outbox.
+// Package review is the jury's gRPC service: declarations of interests, conflict declarations
+// (déports) with their replacements, the assignment of reviewers by an optimiser, reviews and
+// their calibration, divergences and the chair's consensus, and the ranking of a call within its
+// envelope, whose decisions it signals to the application workflows through the outbox.
 package review
 
 import (
@@ -29,8 +30,11 @@ var Migrations embed.FS
 var Policy = auth.Policy{
 	reviewv1.ReviewService_SignDeclaration_FullMethodName: auth.Allow(auth.Reviewer, auth.JuryChair),
 	reviewv1.ReviewService_ListAssignments_FullMethodName: auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_CreateConflict_FullMethodName:  auth.Allow(auth.Reviewer, auth.JuryChair),
 	reviewv1.ReviewService_CreateReview_FullMethodName:    auth.Allow(auth.Reviewer, auth.JuryChair),
 	reviewv1.ReviewService_ListReviews_FullMethodName:     auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_ListDivergences_FullMethodName: auth.Allow(auth.JuryChair),
+	reviewv1.ReviewService_RecordConsensus_FullMethodName: auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_RankCall_FullMethodName:        auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_GetRanking_FullMethodName:      auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
 	reviewv1.ReviewService_AssignReviewers_FullMethodName: auth.Allow(auth.System),

@@ -2,11 +2,13 @@ package application
 
 import (
 	"context"
+	netmail "net/mail"
 
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/guichet/guichet/platform/mail"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
@@ -19,6 +21,51 @@ type Activities struct {
 	Applications appv1.ApplicationServiceClient
 	Review       reviewv1.ReviewServiceClient
 	Payments     paymentsv1.PaymentServiceClient
+	// Mail sends the notifications (a *mail.Sender).
+	Mail Mailer
+}
+
+// Mailer sends messages from one address.
+type Mailer interface {
+	From() *netmail.Address
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// SendReceipt emails the acknowledgement of receipt (CRPA L112-3) to the application's contact.
+// Its Message-ID is derived from the application's name, so a send repeated by a retry (after the
+// server took the message but before Temporal heard of it) is recognisable as the same receipt.
+func (a *Activities) SendReceipt(ctx context.Context, application string) (ReceiptSent, error) {
+	if a.Mail == nil {
+		return ReceiptSent{}, temporal.NewNonRetryableApplicationError("the worker has no mail sender", "NoMailer", nil)
+	}
+	app, call, err := a.applicationAndCall(ctx, application)
+	if err != nil {
+		return ReceiptSent{}, err
+	}
+	if app.GetSubmitTime() == nil || app.GetContentSha256() == "" {
+		return ReceiptSent{}, temporal.NewNonRetryableApplicationError(application+" has not been submitted", "NotSubmitted", nil)
+	}
+	contact := app.GetContact()
+	if contact.GetEmail() == "" {
+		return ReceiptSent{Skipped: "the application has no contact email"}, nil
+	}
+	m, err := mail.Receipt{
+		To:          &netmail.Address{Name: contact.GetName(), Address: contact.GetEmail()},
+		Application: application, Title: app.GetTitle(), CallName: call.GetName(), CallTitle: call.GetTitle(),
+		Organisation: app.GetApplicant().GetLegalName(), Siret: app.GetApplicant().GetSiret(),
+		SubmitTime: app.GetSubmitTime().AsTime(), ContentSHA256: app.GetContentSha256(),
+	}.Message(a.Mail.From())
+	if err != nil {
+		return ReceiptSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadReceipt", err)
+	}
+	if err := a.Mail.Send(ctx, m); err != nil {
+		if mail.Permanent(err) {
+			// The relay refuses the recipient or the message: sending again changes nothing.
+			return ReceiptSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
+		}
+		return ReceiptSent{}, err
+	}
+	return ReceiptSent{To: contact.GetEmail(), MessageID: m.ID}, nil
 }
 
 // CheckEligibility applies the eligibility rules and returns the outcome.
@@ -98,6 +145,7 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 	out := Committed{AmountCents: c.GetAmountCents()}
 	for _, t := range c.GetTranches() {
 		out.Tranches = append(out.Tranches, t.GetName())
+		out.TrancheAmounts = append(out.TrancheAmounts, t.GetAmountCents())
 	}
 	return out, nil
 }
@@ -120,4 +168,11 @@ func classify(err error) error {
 		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
 	}
 	return err
+}
+
+// MarkReportSubmitted tells the payments service that a tranche's milestone report was filed, so
+// the programme officer may certify it.
+func (a *Activities) MarkReportSubmitted(ctx context.Context, in ReportInput) error {
+	_, err := a.Payments.MarkReportSubmitted(ctx, &paymentsv1.MarkReportSubmittedRequest{Name: in.Tranche, Report: in.Report})
+	return classify(err)
 }

@@ -1,5 +1,5 @@
-// Package application is the ApplicationWorkflow: one submitted application's path through
-// eligibility, review, ranking, the grant agreement, the commitment and the payment of its tranches.
+// Package application is the ApplicationWorkflow: one submitted application's path through its
+// acknowledgement of receipt, eligibility, review, ranking, the grant agreement, the commitment and the payment of its tranches.
 package application
 
 import "github.com/guichet/guichet/platform/flow"
@@ -14,6 +14,13 @@ type Outcome struct {
 
 // Activity inputs and results.
 type (
+	// ReceiptSent is the result of SendReceipt.
+	ReceiptSent struct {
+		To        string `json:"to"`
+		MessageID string `json:"messageId"`
+		// Skipped says why no receipt was sent.
+		Skipped string `json:"skipped,omitempty"`
+	}
 	// Eligibility is the result of CheckEligibility.
 	Eligibility struct {
 		State  string `json:"state"`
@@ -33,8 +40,33 @@ type (
 	Committed struct {
 		AmountCents int64    `json:"amountCents"`
 		Tranches    []string `json:"tranches"`
+		// TrancheAmounts are the tranches' amounts, in the order of Tranches (absent from histories
+		// recorded before they were returned).
+		TrancheAmounts []int64 `json:"trancheAmounts,omitempty"`
+	}
+	// ReportInput marks a tranche's milestone report as filed.
+	ReportInput struct {
+		Tranche string `json:"tranche"`
+		Report  string `json:"report"`
 	}
 )
+
+// paid is the amount of the paid tranches.
+func (c Committed) paid(paid map[string]bool) int64 {
+	if len(c.TrancheAmounts) != len(c.Tranches) {
+		if len(paid) == len(c.Tranches) {
+			return c.AmountCents
+		}
+		return 0
+	}
+	var sum int64
+	for i, t := range c.Tranches {
+		if paid[t] {
+			sum += c.TrancheAmounts[i]
+		}
+	}
+	return sum
+}
 
 // Workflow states recorded in the applications service.
 const (
@@ -44,6 +76,7 @@ const (
 	StateFunded      = "FUNDED"
 	StateWithdrawn   = "WITHDRAWN"
 	TranchePaid      = "PAID"
+	TrancheCancelled = "CANCELLED"
 )
 
 // WorkflowType is the registered name of the workflow.

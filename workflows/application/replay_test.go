@@ -2,17 +2,33 @@ package application
 
 import (
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// TestReplayCommittedHistories replays histories of real runs (recorded by the end-to-end test
-// with GUICHET_RECORD_HISTORY): a change to the workflow that would break running workflows fails
-// here, and must go through workflow.GetVersion.
+// Histories of real runs of the end-to-end scenario, written by its GUICHET_RECORD_HISTORY or by
+// `bin/temporal workflow show -w ID -o json` when the run stops early.
+const (
+	// beforeReceipt was recorded before the workflow sent the acknowledgement of receipt.
+	beforeReceipt = "testdata/funded.json"
+	// withReceipt was recorded with the "send-receipt" step (version 1), from the submission to the
+	// grant committed, the workflow waiting for its tranches.
+	withReceipt = "testdata/receipt.json"
+	// withReports is a complete run: receipt, review, selection, commitment, milestone reports for
+	// tranches 2 and 3, and every tranche paid.
+	withReports = "testdata/reports.json"
+)
+
+// TestReplayCommittedHistories replays the committed histories: a change to the workflow that
+// would break running workflows fails here, and must go through workflow.GetVersion.
 func TestReplayCommittedHistories(t *testing.T) {
-	for _, file := range []string{"testdata/funded.json"} {
+	for _, file := range []string{beforeReceipt, withReceipt, withReports} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(Workflow, workflowOptions())
@@ -20,5 +36,38 @@ func TestReplayCommittedHistories(t *testing.T) {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+}
+
+// TestHistoriesSpanTheReceiptVersion checks that the replayed histories are what the replay test
+// relies on: one from a workflow started before the receipt step (no marker, no SendReceipt), which
+// the current code replays without sending it, and one with the step before eligibility.
+func TestHistoriesSpanTheReceiptVersion(t *testing.T) {
+	activities := func(file string) (names []string, markers int) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h historypb.History
+		if err := protojson.Unmarshal(data, &h); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.GetEvents() {
+			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+				names = append(names, a.GetActivityType().GetName())
+			}
+			if m := e.GetMarkerRecordedEventAttributes(); m != nil && strings.Contains(m.String(), "send-receipt") {
+				markers++
+			}
+		}
+		return names, markers
+	}
+	old, markers := activities(beforeReceipt)
+	if len(old) == 0 || old[0] != "CheckEligibility" || markers != 0 || strings.Contains(strings.Join(old, ","), "SendReceipt") {
+		t.Fatalf("%s is not a history from before the receipt step: activities %v, %d markers", beforeReceipt, old, markers)
+	}
+	current, markers := activities(withReceipt)
+	if len(current) < 2 || current[0] != "SendReceipt" || current[1] != "CheckEligibility" || markers != 1 {
+		t.Fatalf("%s does not send the receipt first: activities %v, %d markers", withReceipt, current, markers)
 	}
 }

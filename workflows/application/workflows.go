@@ -45,6 +45,7 @@ func activityOptions(ctx workflow.Context) workflow.Context {
 func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 	ctx = activityOptions(ctx)
 	app := w.in.Application
+	w.sendReceipt(ctx)
 
 	var elig Eligibility
 	if err := workflow.ExecuteActivity(ctx, acts.CheckEligibility, app).Get(ctx, &elig); err != nil {
@@ -91,17 +92,74 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 
 	// Each tranche goes through certification, order, batch and payment in the payments service,
 	// which enforces the separation of duties; the workflow follows until every tranche is paid.
+	return w.followTranches(ctx, committed)
+}
+
+// followTranches follows the project's tranches until each is paid or cancelled: milestone reports
+// reach the payments service from here, and the payments service (which enforces the separation of
+// duties) reports each tranche's progress back.
+func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Committed) (Outcome, error) {
 	changes := workflow.GetSignalChannel(ctx, flow.SignalTrancheChanged)
-	for len(w.paid) < len(committed.Tranches) {
-		var change flow.TrancheChange
-		if !w.receive(ctx, changes, &change) {
-			return Outcome{State: StateWithdrawn, PaidCents: 0}, nil
+	reports := workflow.GetSignalChannel(ctx, flow.SignalReportSubmitted)
+	settled := map[string]bool{}
+	for len(settled) < len(committed.Tranches) {
+		if w.withdrawn {
+			return Outcome{State: StateWithdrawn, PaidCents: committed.paid(w.paid)}, nil
 		}
-		if change.State == TranchePaid {
-			w.paid[change.Tranche] = true
-		}
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(changes, func(c workflow.ReceiveChannel, _ bool) {
+			var change flow.TrancheChange
+			c.Receive(ctx, &change)
+			switch change.State {
+			case TranchePaid:
+				w.paid[change.Tranche] = true
+				settled[change.Tranche] = true
+			case TrancheCancelled:
+				settled[change.Tranche] = true
+			}
+		})
+		sel.AddReceive(reports, func(c workflow.ReceiveChannel, _ bool) {
+			var r flow.ReportSubmitted
+			c.Receive(ctx, &r)
+			w.markReport(ctx, committed, r)
+		})
+		sel.AddReceive(w.withdrawals, func(c workflow.ReceiveChannel, _ bool) {
+			var s flow.Withdrawn
+			c.Receive(ctx, &s)
+			w.withdrawn = true
+		})
+		sel.Select(ctx)
 	}
-	return Outcome{State: StateFunded, PaidCents: committed.AmountCents}, nil
+	return Outcome{State: StateFunded, PaidCents: committed.paid(w.paid)}, nil
+}
+
+// markReport tells the payments service that a tranche's milestone report was filed. A report the
+// payments service refuses (its tranche already certified, say) is logged: the applicant's report
+// is kept in the applications service either way.
+func (w *applicationWorkflow) markReport(ctx workflow.Context, committed Committed, r flow.ReportSubmitted) {
+	if r.Sequence < 1 || r.Sequence > len(committed.Tranches) {
+		workflow.GetLogger(ctx).Warn("milestone report for an unknown tranche", "report", r.Report, "sequence", r.Sequence)
+		return
+	}
+	in := ReportInput{Tranche: committed.Tranches[r.Sequence-1], Report: r.Report}
+	if err := workflow.ExecuteActivity(ctx, acts.MarkReportSubmitted, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("milestone report not recorded by the payments service", "report", r.Report, "error", err)
+	}
+}
+
+// sendReceipt emails the acknowledgement of receipt before anything is decided on the application,
+// retrying while the SMTP server is unreachable. A refusal that no retry can change (no such
+// mailbox) is logged and does not stop the application: the submission's response already gave the
+// applicant the receipt's content.
+func (w *applicationWorkflow) sendReceipt(ctx workflow.Context) {
+	// Workflows started before the receipt was sent from here replay without it.
+	if workflow.GetVersion(ctx, "send-receipt", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	var sent ReceiptSent
+	if err := workflow.ExecuteActivity(ctx, acts.SendReceipt, w.in.Application).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Error("the acknowledgement of receipt was not sent", "application", w.in.Application, "error", err)
+	}
 }
 
 func (w *applicationWorkflow) record(ctx workflow.Context, state, reason string) error {

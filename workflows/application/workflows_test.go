@@ -2,11 +2,14 @@ package application
 
 import (
 	"context"
+	"errors"
+	"net/textproto"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/guichet/guichet/platform/flow"
@@ -26,6 +29,25 @@ func signalAt(env *testsuite.TestWorkflowEnvironment, after time.Duration, name 
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(name, payload) }, after)
 }
 
+// steps records the activities run, in order: the receipt, eligibility, then the decisions.
+type steps []string
+
+// expectReceipt mocks SendReceipt, recording it in s.
+func (s *steps) expectReceipt(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(acts.SendReceipt, mock.Anything, app).Return(func(context.Context, string) (ReceiptSent, error) {
+		*s = append(*s, "SendReceipt")
+		return ReceiptSent{To: "alice@example.org", MessageID: "receipt.calls.c1.applications.a1@guichet.localhost"}, nil
+	})
+}
+
+// eligibility mocks CheckEligibility with the outcome state, recording it in s.
+func (s *steps) eligibility(env *testsuite.TestWorkflowEnvironment, state string) {
+	env.OnActivity(acts.CheckEligibility, mock.Anything, app).Return(func(context.Context, string) (Eligibility, error) {
+		*s = append(*s, "CheckEligibility")
+		return Eligibility{State: state}, nil
+	})
+}
+
 func decisions(env *testsuite.TestWorkflowEnvironment) *[]string {
 	var got []string
 	env.OnActivity(acts.RecordDecision, mock.Anything, mock.Anything).Return(func(_ context.Context, in DecisionInput) error {
@@ -37,7 +59,9 @@ func decisions(env *testsuite.TestWorkflowEnvironment) *[]string {
 
 func TestFundedPath(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(acts.CheckEligibility, mock.Anything, app).Return(Eligibility{State: "ELIGIBLE"}, nil)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
 	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{Reviewers: []string{"r1", "r2", "r3"}}, nil)
 	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 50_000_000, Tranches: []string{"tranches/t1", "tranches/t2"}}, nil)
 	got := decisions(env)
@@ -58,20 +82,74 @@ func TestFundedPath(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, Outcome{State: StateFunded, PaidCents: 50_000_000}, out)
 	require.Equal(t, []string{StateUnderReview, StateSelected, StateFunded}, *got)
+	// The acknowledgement of receipt comes first, once, before anything is decided.
+	require.Equal(t, steps{"SendReceipt", "CheckEligibility"}, s)
 }
 
 func TestIneligibleEnds(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(acts.CheckEligibility, mock.Anything, app).Return(Eligibility{State: StateIneligible, Reason: "siret"}, nil)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, StateIneligible)
 	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
 	var out Outcome
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, StateIneligible, out.State)
+	require.Equal(t, steps{"SendReceipt", "CheckEligibility"}, s)
+}
+
+// TestReceiptWaitsForTheMailServer: while the SMTP server is unreachable the receipt is retried and
+// nothing is decided; once it answers, the receipt goes and eligibility follows.
+func TestReceiptWaitsForTheMailServer(t *testing.T) {
+	env := newEnv(t)
+	var s steps
+	var sentAt time.Time
+	attempts := 0
+	env.OnActivity(acts.SendReceipt, mock.Anything, app).Return(func(context.Context, string) (ReceiptSent, error) {
+		attempts++
+		// The test environment stops retrying after 10 attempts; a real worker goes on.
+		if attempts <= 6 {
+			return ReceiptSent{}, errors.New("dial tcp 127.0.0.1:1025: connection refused")
+		}
+		sentAt = env.Now()
+		s = append(s, "SendReceipt")
+		return ReceiptSent{To: "alice@example.org"}, nil
+	})
+	s.eligibility(env, StateIneligible)
+	start := env.Now()
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, 7, attempts)
+	require.Equal(t, steps{"SendReceipt", "CheckEligibility"}, s)
+	// Back-off from 1 s, doubling: 1+2+4+8+16+32 s.
+	require.GreaterOrEqual(t, sentAt.Sub(start), 63*time.Second)
+}
+
+// TestRefusedReceiptDoesNotStopTheApplication: a permanent refusal (no such mailbox) is not retried
+// and the application goes on.
+func TestRefusedReceiptDoesNotStopTheApplication(t *testing.T) {
+	env := newEnv(t)
+	var s steps
+	attempts := 0
+	env.OnActivity(acts.SendReceipt, mock.Anything, app).Return(func(context.Context, string) (ReceiptSent, error) {
+		attempts++
+		refusal := &textproto.Error{Code: 550, Msg: "5.1.1 mailbox unavailable"}
+		return ReceiptSent{}, temporal.NewNonRetryableApplicationError(refusal.Error(), "MailRefused", refusal)
+	})
+	s.eligibility(env, StateIneligible)
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	var out Outcome
+	require.NoError(t, env.GetWorkflowResult(&out))
+	require.Equal(t, StateIneligible, out.State)
+	require.Equal(t, 1, attempts)
+	require.Equal(t, steps{"CheckEligibility"}, s)
 }
 
 func TestRejectedIsRecordedAndEnds(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(acts.CheckEligibility, mock.Anything, app).Return(Eligibility{State: "ELIGIBLE"}, nil)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
 	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
 	got := decisions(env)
 	signalAt(env, time.Hour, flow.SignalReviewsComplete, flow.ReviewsComplete{Reviews: 3})
@@ -81,11 +159,14 @@ func TestRejectedIsRecordedAndEnds(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, "REJECTED", out.State)
 	require.Equal(t, []string{StateUnderReview, "REJECTED"}, *got)
+	require.Equal(t, steps{"SendReceipt", "CheckEligibility"}, s)
 }
 
 func TestWithdrawalStopsTheWait(t *testing.T) {
 	env := newEnv(t)
-	env.OnActivity(acts.CheckEligibility, mock.Anything, app).Return(Eligibility{State: "ELIGIBLE"}, nil)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
 	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
 	decisions(env)
 	signalAt(env, time.Hour, flow.SignalWithdrawn, flow.Withdrawn{Reason: "changed plans"})
@@ -93,4 +174,37 @@ func TestWithdrawalStopsTheWait(t *testing.T) {
 	var out Outcome
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, StateWithdrawn, out.State)
+	require.Equal(t, steps{"SendReceipt", "CheckEligibility"}, s)
+}
+
+// TestReportsReachPaymentsAndCancelledTranchesSettle: a milestone report marks its tranche in the
+// payments service; a decommitment's cancelled tranche ends the wait like a paid one.
+func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
+	env := newEnv(t)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
+	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
+	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 100, Tranches: []string{"tranches/t1", "tranches/t2", "tranches/t3"},
+		TrancheAmounts: []int64{30, 50, 20}}, nil)
+	decisions(env)
+	var marked []ReportInput
+	env.OnActivity(acts.MarkReportSubmitted, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReportInput) error {
+		marked = append(marked, in)
+		return nil
+	})
+	signalAt(env, time.Hour, flow.SignalReviewsComplete, flow.ReviewsComplete{Reviews: 3})
+	signalAt(env, 2*time.Hour, flow.SignalRanked, flow.Decision{Decision: "SELECTED"})
+	signalAt(env, 3*time.Hour, flow.SignalAgreementSigned, flow.AgreementSigned{SignedBy: "alice"})
+	signalAt(env, 4*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t1", State: "PAID"})
+	signalAt(env, 60*24*time.Hour, flow.SignalReportSubmitted, flow.ReportSubmitted{Report: "calls/c1/applications/a1/reports/r1", Sequence: 2})
+	signalAt(env, 61*24*time.Hour, flow.SignalReportSubmitted, flow.ReportSubmitted{Report: "calls/c1/applications/a1/reports/r9", Sequence: 9})
+	signalAt(env, 70*24*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t2", State: "PAID"})
+	signalAt(env, 200*24*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t3", State: "CANCELLED"})
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	require.NoError(t, env.GetWorkflowError())
+	var out Outcome
+	require.NoError(t, env.GetWorkflowResult(&out))
+	require.Equal(t, Outcome{State: StateFunded, PaidCents: 80}, out)
+	require.Equal(t, []ReportInput{{Tranche: "tranches/t2", Report: "calls/c1/applications/a1/reports/r1"}}, marked)
 }

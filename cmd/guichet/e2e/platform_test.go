@@ -20,6 +20,7 @@ import (
 	"github.com/guichet/guichet/platform/config"
 	"github.com/guichet/guichet/platform/devstack"
 	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/mail/mailpit"
 	"github.com/guichet/guichet/platform/testenv"
 )
 
@@ -40,6 +41,9 @@ func testConfig(t *testing.T, env testenv.Env) config.Config {
 		GatewayAddr: gw, WebAddr: port(), ApplicationsAddr: port(), ReviewAddr: port(), PaymentsAddr: port(),
 		OIDCIssuer: "http://" + gw + "/dev-issuer", OIDCAudience: "guichet", DevIssuer: true,
 		DevIssuerKeyFile: filepath.Join(t.TempDir(), "dev-issuer-key.json"), RateLimitPerMinute: 100000, IdempotencyTTL: time.Hour,
+		// No internet here: the company registry check is off, and the eligibility outcome says so.
+		RegistryURL: config.RegistryOff,
+		SMTPAddr:    env.SMTPAddr, MailFrom: "guichet <noreply@guichet.localhost>",
 	}
 }
 
@@ -93,7 +97,7 @@ func TestApplicationToPaidTrancheAllInOne(t *testing.T) {
 	a := newAPI(t, cfg)
 	waitReady(t, a)
 	tc := temporalClient(t, env.TemporalAddress)
-	name := scenario(t, a, tc)
+	name := scenario(t, a, tc, &mailpit.Client{URL: env.MailpitURL})
 	recordHistory(t, tc, name)
 
 	want := map[string]bool{
@@ -156,7 +160,8 @@ func TestApplicationToPaidTrancheSeparateProcesses(t *testing.T) {
 			"GUICHET_APPLICATIONS_ADDR="+cfg.ApplicationsAddr, "GUICHET_REVIEW_ADDR="+cfg.ReviewAddr,
 			"GUICHET_PAYMENTS_ADDR="+cfg.PaymentsAddr, "GUICHET_OIDC_ISSUER="+cfg.OIDCIssuer,
 			"GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+cfg.DevIssuerKeyFile,
-			"GUICHET_RATE_LIMIT_PER_MINUTE=100000", "GUICHET_DATA_DIR="+cfg.DataDir)
+			"GUICHET_RATE_LIMIT_PER_MINUTE=100000", "GUICHET_DATA_DIR="+cfg.DataDir, "GUICHET_REGISTRY_URL="+cfg.RegistryURL,
+			"GUICHET_SMTP_ADDR="+cfg.SMTPAddr, "GUICHET_MAIL_FROM="+cfg.MailFrom)
 		logFile, err := os.Create(filepath.Join(logs, string(target)+".log"))
 		if err != nil {
 			t.Fatal(err)
@@ -182,7 +187,7 @@ func TestApplicationToPaidTrancheSeparateProcesses(t *testing.T) {
 		})
 	}
 	waitReady(t, a)
-	scenario(t, a, temporalClient(t, env.TemporalAddress))
+	scenario(t, a, temporalClient(t, env.TemporalAddress), &mailpit.Client{URL: env.MailpitURL})
 }
 
 func tail(b []byte, n int) []byte {

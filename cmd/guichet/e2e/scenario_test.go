@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // the receipt shows the submission in Europe/Paris time
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/mail/mailpit"
 )
 
 const (
@@ -31,16 +33,24 @@ func application(title string) map[string]any {
 		"contact":            map[string]any{"name": "Alice Martin", "email": "alice@example.org"},
 		"datasets":           []string{"https://www.data.gouv.fr/fr/datasets/base-sirene"},
 		"projectBudgetCents": 100_000_000,
-		// €400,000 requested, paid in one tranche.
+		// €400,000 requested in three tranches due after the call closes: the advance (30%, at most
+		// 30%), an interim tranche (50%: with the advance at most 80%) and the balance (20%, at least 20%).
 		"requestedAmountCents": 40_000_000,
-		"milestones":           []map[string]any{{"title": "Model delivered", "dueDate": "2027-06-30", "trancheAmountCents": 40_000_000}},
-		"bankAccount":          map[string]any{"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "holder": "DINUM"},
+		"milestones": []map[string]any{
+			{"title": "Project started", "dueDate": monthsAhead(3), "trancheAmountCents": 12_000_000},
+			{"title": "Model trained", "dueDate": monthsAhead(6), "trancheAmountCents": 20_000_000},
+			{"title": "Model delivered", "dueDate": monthsAhead(12), "trancheAmountCents": 8_000_000},
+		},
+		"bankAccount": map[string]any{"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "holder": "DINUM"},
 	}
 }
 
+// monthsAhead is the date n months from today, a milestone's due date.
+func monthsAhead(n int) string { return time.Now().AddDate(0, n, 0).Format(time.DateOnly) }
+
 // scenario drives one application from submission to its paid tranche through the REST gateway
-// only, and returns the application's name.
-func scenario(t *testing.T, a *api, temporal client.Client) string {
+// only, reading the receipt email in mailbox, and returns the application's name.
+func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Client) string {
 	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
 	alice := a.token(auth.Applicant, "alice", dinum)
 	chair := a.token(auth.JuryChair, "chair-1", "")
@@ -96,6 +106,7 @@ func scenario(t *testing.T, a *api, temporal client.Client) string {
 		t.Fatalf("receipt: %s", receipt.Body)
 	}
 	a.call(http.MethodPatch, "/v1/"+name+"?updateMask=title", alice, map[string]any{"title": "Changed"}).problem(t, http.StatusConflict, "")
+	receiptEmail(t, mailbox, name, receipt)
 
 	// After the close, the three assigned reviewers sign the declaration and score it.
 	time.Sleep(time.Until(closes))
@@ -109,6 +120,10 @@ func scenario(t *testing.T, a *api, temporal client.Client) string {
 			res := a.call(http.MethodGet, "/v1/"+callName+"/assignments", tok, nil).must(t, http.StatusOK)
 			return strings.Contains(string(res.Body), name)
 		})
+		// Before reading the file, the reviewer declares it has no conflict of interest with it.
+		if res := a.call(http.MethodPost, "/v1/"+name+"/conflicts", tok, map[string]any{"conflict": false}); res.Status != http.StatusOK && res.Status != http.StatusCreated {
+			t.Fatalf("%s's declaration of no conflict: %d %s", r, res.Status, res.Body)
+		}
 		a.call(http.MethodPost, "/v1/"+name+"/reviews", tok, map[string]any{
 			"scores":  []map[string]any{{"criterion": "impact", "score": 4.5}, {"criterion": "data", "score": 4}, {"criterion": "feasibility", "score": 3.5}},
 			"comment": "Solid use of public data.",
@@ -134,28 +149,56 @@ func scenario(t *testing.T, a *api, temporal client.Client) string {
 	})
 	tranches := a.call(http.MethodGet, "/v1/"+name+"/tranches", alice, nil).must(t, http.StatusOK)
 	list, _ := tranches.JSON["tranches"].([]any)
-	if len(list) != 1 {
+	if len(list) != 3 {
 		t.Fatalf("tranches: %s", tranches.Body)
 	}
-	tranche := list[0].(map[string]any)["name"].(string)
 
-	// Certified by the programme officer, ordered by a finance officer, batched and paid by the accountant.
+	// Each tranche is certified by the programme officer, ordered by a finance officer, batched and
+	// paid by the accountant.
 	finance := a.token(auth.FinanceOfficer, "finance-1", "")
 	accountant := a.token(auth.Accountant, "accountant-1", "")
-	a.call(http.MethodPost, "/v1/"+tranche+":order", officer, map[string]any{}).problem(t, http.StatusForbidden, "")
-	a.call(http.MethodPost, "/v1/"+tranche+":certify", officer, map[string]any{}).must(t, http.StatusOK)
-	a.call(http.MethodPost, "/v1/"+tranche+":order", finance, map[string]any{}).must(t, http.StatusOK)
-	batch := a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).must(t, http.StatusCreated)
-	batchName := batch.str("name")
-	xml := a.call(http.MethodGet, "/v1/"+batchName+"/pain001.xml", accountant, nil).must(t, http.StatusOK)
-	if !strings.Contains(xml.Header.Get("Content-Type"), "xml") || !strings.Contains(string(xml.Body), "<CtrlSum>400000.00</CtrlSum>") {
-		t.Fatalf("pain.001: %s %s", xml.Header.Get("Content-Type"), xml.Body)
+	var paid int64
+	for i, item := range list {
+		tranche := item.(map[string]any)["name"].(string)
+		var cents int64
+		if _, err := fmt.Sscan(fmt.Sprint(item.(map[string]any)["amountCents"]), &cents); err != nil {
+			t.Fatalf("tranche %s amount: %v", tranche, err)
+		}
+		if i == 0 {
+			a.call(http.MethodPost, "/v1/"+tranche+":order", officer, map[string]any{}).problem(t, http.StatusForbidden, "")
+		} else {
+			// Tranches after the advance need the milestone report before the officer certifies them.
+			a.call(http.MethodPost, "/v1/"+tranche+":certify", officer, map[string]any{}).problem(t, http.StatusConflict, "")
+			a.call(http.MethodPost, "/v1/"+name+"/reports", alice, map[string]any{"sequence": i + 1,
+				"summary": "Milestone delivered: the model and its evaluation on public data.", "deliverables": []string{"https://example.org/report.pdf"}}).
+				must(t, http.StatusCreated)
+			eventually(t, 30*time.Second, "the report to reach the payments service", func() bool {
+				ts := a.call(http.MethodGet, "/v1/"+name+"/tranches", alice, nil).must(t, http.StatusOK)
+				items, _ := ts.JSON["tranches"].([]any)
+				return items[i].(map[string]any)["state"] == "REPORT_SUBMITTED"
+			})
+		}
+		a.call(http.MethodPost, "/v1/"+tranche+":certify", officer, map[string]any{}).must(t, http.StatusOK)
+		a.call(http.MethodPost, "/v1/"+tranche+":order", finance, map[string]any{}).must(t, http.StatusOK)
+		batch := a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).must(t, http.StatusCreated)
+		batchName := batch.str("name")
+		xml := a.call(http.MethodGet, "/v1/"+batchName+"/pain001.xml", accountant, nil).must(t, http.StatusOK)
+		ctrlSum := fmt.Sprintf("<CtrlSum>%d.%02d</CtrlSum>", cents/100, cents%100)
+		if !strings.Contains(xml.Header.Get("Content-Type"), "xml") || !strings.Contains(string(xml.Body), ctrlSum) {
+			t.Fatalf("pain.001 of %s, want %s: %s %s", tranche, ctrlSum, xml.Header.Get("Content-Type"), xml.Body)
+		}
+		confirm := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "PAID"}}}
+		a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK)
+		if i == 0 {
+			a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK) // twice changes nothing
+		}
+		paid += cents
 	}
-	confirm := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "PAID"}}}
-	a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK)
-	a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK) // twice changes nothing
+	if paid != 40_000_000 {
+		t.Fatalf("the tranches pay %d cents, not the 40000000 requested", paid)
+	}
 
-	// The workflow ends with the application funded and its tranche paid.
+	// The workflow ends with the application funded and its tranches paid.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var outcome struct {
@@ -179,4 +222,56 @@ func scenario(t *testing.T, a *api, temporal client.Client) string {
 	}
 	a.call(http.MethodGet, "/v1/"+callName+"/budget", alice, nil).problem(t, http.StatusForbidden, "")
 	return name
+}
+
+// receiptEmail checks that the acknowledgement of receipt reached the contact, in French then
+// English, with the content digest and instant of the submission's response. The mailbox is shared
+// by the whole test run: the application's name finds this run's message.
+func receiptEmail(t *testing.T, mailbox *mailpit.Client, name string, receipt response) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	m, err := mailbox.Await(ctx, `"`+name+`"`)
+	if err != nil {
+		t.Fatalf("receipt email: %v", err)
+	}
+	if len(m.To) != 1 || m.To[0].Address != "alice@example.org" || m.To[0].Name != "Alice Martin" {
+		t.Fatalf("receipt sent to %+v", m.To)
+	}
+	if m.MessageID != "receipt."+strings.ReplaceAll(name, "/", ".")+"@guichet.localhost" {
+		t.Errorf("receipt Message-ID %q", m.MessageID)
+	}
+	submitted, err := time.Parse(time.RFC3339Nano, receipt.str("submitTime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receipt email shows the instant as stored: PostgreSQL keeps microseconds, while the
+	// submission's response may carry the clock's nanoseconds.
+	submitted = submitted.Truncate(time.Microsecond)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := receipt.str("contentSha256")
+	title := "Bankruptcy risk from tax data"
+	if !strings.Contains(m.Subject, "Accusé de réception") || !strings.Contains(m.Subject, title) {
+		t.Errorf("receipt subject %q", m.Subject)
+	}
+	fr := []string{"Bonjour Alice Martin,", "Nous accusons réception", "Projet : " + title, "Dossier : " + name,
+		"Empreinte SHA-256 du contenu : " + sha, "Horodatage : " + submitted.In(paris).Format(time.RFC3339Nano), "La suite :"}
+	en := []string{"Hello Alice Martin,", "We acknowledge receipt", "Project: " + title, "Application: " + name,
+		"SHA-256 of the content: " + sha, "Timestamp: " + submitted.In(paris).Format(time.RFC3339Nano), "What happens next:"}
+	for _, want := range append(fr, en...) {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("receipt text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Index(m.Text, fr[len(fr)-1]) > strings.Index(m.Text, en[0]) {
+		t.Errorf("receipt text is not French first:\n%s", m.Text)
+	}
+	for _, want := range []string{sha, title, "Nous accusons réception", "We acknowledge receipt"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("receipt HTML lacks %q", want)
+		}
+	}
 }

@@ -53,6 +53,10 @@ type Terms struct {
 	MaxRatePercent int32
 	OpensAt        time.Time
 	ClosesAt       time.Time
+	// AdvanceMaxPercent and InterimMaxPercent limit the tranche schedule (0: the defaults, see
+	// ScheduleLimits).
+	AdvanceMaxPercent int32
+	InterimMaxPercent int32
 }
 
 // Violation is a broken rule on one field (its JSON path under "application").
@@ -84,6 +88,16 @@ func ValidateFormats(c Content) []Violation {
 			v = append(v, Violation{"application.bankAccount.bic", err.Error()})
 		}
 	}
+	if c.ContactEmail != "" {
+		if err := ValidateEmail(c.ContactEmail); err != nil {
+			v = append(v, Violation{"application.contact.email", err.Error()})
+		}
+	}
+	for i, d := range c.Datasets {
+		if err := ValidateDataset(d); err != nil {
+			v = append(v, Violation{fmt.Sprintf("application.datasets[%d]", i), err.Error()})
+		}
+	}
 	for i, m := range c.Milestones {
 		if _, err := time.Parse(time.DateOnly, m.DueDate); err != nil {
 			v = append(v, Violation{fmt.Sprintf("application.milestones[%d].dueDate", i), "must be a date YYYY-MM-DD"})
@@ -106,7 +120,6 @@ func ValidateComplete(c Content, t Terms) []Violation {
 		{"application.contact.name", c.ContactName == ""},
 		{"application.contact.email", c.ContactEmail == ""},
 		{"application.datasets", len(c.Datasets) == 0},
-		{"application.milestones", len(c.Milestones) == 0},
 		{"application.bankAccount.iban", c.IBAN == ""},
 		{"application.bankAccount.holder", c.AccountHolder == ""},
 	}
@@ -116,11 +129,12 @@ func ValidateComplete(c Content, t Terms) []Violation {
 		}
 	}
 	v = append(v, ValidateAmounts(c, t)...)
+	v = append(v, ValidateSchedule(c, t)...)
 	return v
 }
 
 // ValidateAmounts checks the requested amount against the call's floor, ceiling and maximum
-// co-financing rate, and the tranche schedule against the requested amount.
+// co-financing rate (ValidateSchedule checks the tranches).
 func ValidateAmounts(c Content, t Terms) []Violation {
 	var v []Violation
 	if c.ProjectBudgetCents <= 0 {
@@ -131,17 +145,8 @@ func ValidateAmounts(c Content, t Terms) []Violation {
 		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must be at least the call's floor of %s", Euros(t.FloorCents))})
 	case c.RequestedAmountCents > t.CeilingCents:
 		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must not exceed the call's ceiling of %s", Euros(t.CeilingCents))})
-	case c.ProjectBudgetCents > 0 && c.RequestedAmountCents*100 > int64(t.MaxRatePercent)*c.ProjectBudgetCents:
+	case c.ProjectBudgetCents > 0 && c.RequestedAmountCents > 0 && !atMostPercent(c.RequestedAmountCents, c.ProjectBudgetCents, clampPercent(t.MaxRatePercent)):
 		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must not exceed %d%% of the project budget", t.MaxRatePercent)})
-	}
-	if len(c.Milestones) > 0 {
-		var sum int64
-		for _, m := range c.Milestones {
-			sum += m.TrancheAmountCents
-		}
-		if sum != c.RequestedAmountCents {
-			v = append(v, Violation{"application.milestones", fmt.Sprintf("tranche amounts sum to %s, not the requested %s", Euros(sum), Euros(c.RequestedAmountCents))})
-		}
 	}
 	return v
 }
@@ -149,8 +154,9 @@ func ValidateAmounts(c Content, t Terms) []Violation {
 // Euros formats cents as "1 234,56 €"-free plain text: "1234.56 EUR".
 func Euros(cents int64) string {
 	sign := ""
+	u := uint64(cents)
 	if cents < 0 {
-		sign, cents = "-", -cents
+		sign, u = "-", uint64(-(cents+1))+1 // also right for the smallest int64
 	}
-	return fmt.Sprintf("%s%d.%02d EUR", sign, cents/100, cents%100)
+	return fmt.Sprintf("%s%d.%02d EUR", sign, u/100, u%100)
 }

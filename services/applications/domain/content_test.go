@@ -9,14 +9,18 @@ import (
 func complete() Content {
 	return Content{
 		Title: "Bankruptcy risk from tax data", Summary: "Predict", LegalName: "DINUM", Siret: "13002526500013",
-		ContactName: "Alice", ContactEmail: "alice@example.org", Datasets: []string{"sirene"},
+		ContactName: "Alice", ContactEmail: "alice@example.org",
+		Datasets:           []string{"5b7ffc618b4c4169d30727e0", "https://www.data.gouv.fr/fr/datasets/base-sirene/"},
 		ProjectBudgetCents: 100_000_000, RequestedAmountCents: 50_000_000,
-		Milestones: []Milestone{{"Pilot", "2027-06-30", 20_000_000}, {"Final", "2027-12-31", 30_000_000}},
+		// Advance 30%, interim 50% (80% in all), balance 20%.
+		Milestones: []Milestone{{"Start", "2027-01-15", 15_000_000}, {"Pilot", "2027-06-30", 25_000_000}, {"Final", "2027-12-31", 10_000_000}},
 		IBAN:       "FR7630006000011234567890189", AccountHolder: "DINUM",
 	}
 }
 
-var terms = Terms{FloorCents: 10_000_000, CeilingCents: 100_000_000, MaxRatePercent: 50}
+// terms are a call closing on 15 December 2026 at noon in Paris, with the default schedule limits.
+var terms = Terms{FloorCents: 10_000_000, CeilingCents: 100_000_000, MaxRatePercent: 50,
+	OpensAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), ClosesAt: time.Date(2026, 12, 15, 11, 0, 0, 0, time.UTC)}
 
 func TestValidateComplete(t *testing.T) {
 	tests := []struct {
@@ -38,6 +42,23 @@ func TestValidateComplete(t *testing.T) {
 		{"tranches do not sum", func(c *Content) { c.Milestones[1].TrancheAmountCents-- }, "application.milestones"},
 		{"bad date", func(c *Content) { c.Milestones[0].DueDate = "2027-13-01" }, "application.milestones[0].dueDate"},
 		{"no datasets", func(c *Content) { c.Datasets = nil }, "application.datasets"},
+		{"bad dataset", func(c *Content) { c.Datasets[1] = "base-sirene" }, "application.datasets[1]"},
+		{"bad email", func(c *Content) { c.ContactEmail = "alice" }, "application.contact.email"},
+		{"no email", func(c *Content) { c.ContactEmail = "" }, "application.contact.email"},
+		{"bad rna", func(c *Content) { c.RNA = "W12" }, "application.applicant.rna"},
+		{"rna optional", func(c *Content) { c.RNA = "" }, ""},
+		{"good rna", func(c *Content) { c.RNA = "W751234567" }, ""},
+		{"no milestone", func(c *Content) { c.Milestones = nil }, "application.milestones"},
+		{"advance too large", func(c *Content) {
+			c.Milestones[0].TrancheAmountCents++
+			c.Milestones[1].TrancheAmountCents--
+		}, "application.milestones[0].trancheAmountCents"},
+		{"balance too small", func(c *Content) {
+			c.Milestones[2].TrancheAmountCents--
+			c.Milestones[1].TrancheAmountCents++
+		}, "application.milestones[2].trancheAmountCents"},
+		{"dates not increasing", func(c *Content) { c.Milestones[1].DueDate = "2027-01-15" }, "application.milestones[1].dueDate"},
+		{"due before the close", func(c *Content) { c.Milestones[0].DueDate = "2026-12-15" }, "application.milestones[0].dueDate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,3 +104,14 @@ func FuzzValidateIBAN(f *testing.F) {
 		}
 	})
 }
+
+func FuzzValidateRNA(f *testing.F) {
+	for _, s := range []string{"W751234567", "W75123456", "X751234567", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidateRNA(s) == nil && (len(s) != 10 || s[0] != 'W' || !allDigits(s[1:])) {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}

@@ -1,34 +1,6 @@
 package domain
 
-import (
-	"fmt"
-	"math"
-)
-
-// CheckSchedule checks a grant's tranche schedule: every tranche is positive and together they sum
-// exactly to the amount, so that paying every tranche pays the grant, no more and no less.
-func CheckSchedule(amountCents int64, trancheCents []int64) error {
-	if amountCents <= 0 {
-		return fmt.Errorf("%w: the amount must be positive", ErrInvalid)
-	}
-	if len(trancheCents) == 0 {
-		return fmt.Errorf("%w: a grant needs at least one tranche", ErrInvalid)
-	}
-	var sum int64
-	for i, c := range trancheCents {
-		if c <= 0 {
-			return fmt.Errorf("%w: tranche %d has a non-positive amount", ErrInvalid, i+1)
-		}
-		if sum > math.MaxInt64-c {
-			return fmt.Errorf("%w: the tranches overflow", ErrInvalid)
-		}
-		sum += c
-	}
-	if sum != amountCents {
-		return fmt.Errorf("%w: the tranches sum to %s EUR, not the amount of %s EUR", ErrInvalid, FormatEuros(sum), FormatEuros(amountCents))
-	}
-	return nil
-}
+import "fmt"
 
 // CanCommit checks that committing amount keeps the call's commitments within its envelope
 // (Σ commitments ≤ envelope).

@@ -22,20 +22,70 @@ const (
 var States = []State{Planned, ReportSubmitted, Certified, Ordered, Exported, Paid, Rejected, Cancelled}
 
 // Engaged reports whether money of a tranche in state s is on its way to the beneficiary or gone:
-// it counts against the commitment when another tranche is ordered.
+// it counts against the commitment when another tranche is ordered, and a decommitment cannot take
+// it back.
 func (s State) Engaged() bool { return s == Ordered || s == Exported || s == Paid }
 
 // Tranche is what the rules need to know of a tranche. Empty strings mean "not yet".
 type Tranche struct {
-	ID          string
+	ID string
+	// Sequence is the tranche's place in the schedule, from 1: tranche 1 is the advance.
+	Sequence    int32
 	AmountCents int64
 	State       State
+	// Report is the milestone report filed for the tranche.
+	Report      string
 	CertifiedBy string
 	OrderedBy   string
 	PaidBy      string
 	// Batch is the payment batch the tranche is exported in.
-	Batch           string
-	RejectionReason string
+	Batch              string
+	RejectionReason    string
+	CancelledBy        string
+	CancellationReason string
+}
+
+// IsAdvance reports whether t is the advance, paid on the signature of the agreement rather than on
+// a milestone report.
+func (t Tranche) IsAdvance() bool { return t.Sequence == 1 }
+
+// SubmitReport records that the milestone report of t was filed: a PLANNED tranche becomes
+// REPORT_SUBMITTED. changed is false when that report is already recorded, so that a retry changes
+// nothing. Before certification a newer report replaces the former one (the applicant filed a
+// corrected report, and the programme officer certifies on the latest); after it, the report on which
+// the tranche was certified stays.
+func (t Tranche) SubmitReport(report string) (next Tranche, changed bool, err error) {
+	if report == "" {
+		return t, false, fmt.Errorf("%w: the report is required", ErrInvalid)
+	}
+	if t.Report == report {
+		return t, false, nil
+	}
+	switch t.State {
+	case Planned, ReportSubmitted:
+		t.State, t.Report = ReportSubmitted, report
+		return t, true, nil
+	case Cancelled:
+		return t, false, fmt.Errorf("%w: the tranche is CANCELLED; its report is no longer expected", ErrWrongState)
+	}
+	return t, false, fmt.Errorf("%w: the tranche is %s; its report can no longer change", ErrWrongState, t.State)
+}
+
+// Cancel cancels a tranche whose payment is not yet ordered (decommitment). changed is false when
+// it is already cancelled. A tranche whose payment is ordered, exported or paid cannot be cancelled:
+// the order is a commitment to the beneficiary's bank, so its money is no longer the envelope's.
+func (t Tranche) Cancel(actor, reason string) (next Tranche, changed bool, err error) {
+	if reason == "" {
+		return t, false, fmt.Errorf("%w: a cancellation needs a reason", ErrInvalid)
+	}
+	switch t.State {
+	case Cancelled:
+		return t, false, nil
+	case Planned, ReportSubmitted, Certified:
+		t.State, t.CancelledBy, t.CancellationReason = Cancelled, actor, reason
+		return t, true, nil
+	}
+	return t, false, fmt.Errorf("%w: the tranche is %s; its payment is already ordered and cannot be cancelled", ErrWrongState, t.State)
 }
 
 // SeparateDuties checks that the certifier, the orderer and the payer of one tranche are three
@@ -52,14 +102,21 @@ func SeparateDuties(certifier, orderer, payer string) error {
 	return nil
 }
 
-// Certify records that the milestone of t is done ("service fait"). changed is false when actor
-// had already certified it, so that a repeated request changes nothing.
+// Certify records that the milestone of t is done ("service fait"): its report is submitted, or it
+// is the advance, which is paid on signature and may be certified while PLANNED. changed is false
+// when actor had already certified it, so that a repeated request changes nothing.
 func (t Tranche) Certify(actor string) (next Tranche, changed bool, err error) {
 	if t.State == Certified && t.CertifiedBy == actor {
 		return t, false, nil
 	}
-	if t.State != Planned && t.State != ReportSubmitted {
-		return t, false, fmt.Errorf("%w: the tranche is %s; only a PLANNED or REPORT_SUBMITTED tranche can be certified", ErrWrongState, t.State)
+	switch {
+	case t.State == ReportSubmitted:
+	case t.State == Planned && t.IsAdvance():
+	case t.State == Planned:
+		return t, false, fmt.Errorf("%w: the milestone report of tranche %d is not submitted yet; only the advance (tranche 1) is certified without one",
+			ErrWrongState, t.Sequence)
+	default:
+		return t, false, fmt.Errorf("%w: the tranche is %s; only a REPORT_SUBMITTED tranche, or the PLANNED advance, can be certified", ErrWrongState, t.State)
 	}
 	if err := SeparateDuties(actor, t.OrderedBy, t.PaidBy); err != nil {
 		return t, false, err

@@ -42,8 +42,11 @@ func TestCertify(t *testing.T) {
 		wantChanged bool
 		wantErr     error
 	}{
-		{"planned", Tranche{State: Planned}, "officer-1", Certified, true, nil},
-		{"report submitted", Tranche{State: ReportSubmitted}, "officer-1", Certified, true, nil},
+		{"planned advance", Tranche{Sequence: 1, State: Planned}, "officer-1", Certified, true, nil},
+		{"planned interim without its report", Tranche{Sequence: 2, State: Planned}, "officer-1", Planned, false, ErrWrongState},
+		{"planned balance without its report", Tranche{Sequence: 5, State: Planned}, "officer-1", Planned, false, ErrWrongState},
+		{"report submitted", Tranche{Sequence: 2, State: ReportSubmitted, Report: "r1"}, "officer-1", Certified, true, nil},
+		{"advance with a report", Tranche{Sequence: 1, State: ReportSubmitted, Report: "r1"}, "officer-1", Certified, true, nil},
 		{"repeat by the certifier", Tranche{State: Certified, CertifiedBy: "officer-1"}, "officer-1", Certified, false, nil},
 		{"certified by another", Tranche{State: Certified, CertifiedBy: "officer-2"}, "officer-1", Certified, false, ErrWrongState},
 		{"ordered", Tranche{State: Ordered, CertifiedBy: "officer-2", OrderedBy: "finance-1"}, "officer-1", Ordered, false, ErrWrongState},
@@ -58,6 +61,79 @@ func TestCertify(t *testing.T) {
 				t.Fatalf("certified by %q, want %q", got.CertifiedBy, tt.actor)
 			}
 		})
+	}
+}
+
+func TestSubmitReport(t *testing.T) {
+	tests := []struct {
+		name        string
+		in          Tranche
+		report      string
+		wantState   State
+		wantChanged bool
+		wantErr     error
+	}{
+		{"planned", Tranche{Sequence: 2, State: Planned}, "r1", ReportSubmitted, true, nil},
+		{"planned advance", Tranche{Sequence: 1, State: Planned}, "r1", ReportSubmitted, true, nil},
+		{"retry", Tranche{Sequence: 2, State: ReportSubmitted, Report: "r1"}, "r1", ReportSubmitted, false, nil},
+		{"corrected report before certification", Tranche{Sequence: 2, State: ReportSubmitted, Report: "r1"}, "r2", ReportSubmitted, true, nil},
+		{"retry after certification", Tranche{Sequence: 2, State: Certified, Report: "r1", CertifiedBy: "officer-1"}, "r1", Certified, false, nil},
+		{"another report after certification", Tranche{Sequence: 2, State: Certified, Report: "r1", CertifiedBy: "officer-1"}, "r2", Certified, false, ErrWrongState},
+		{"advance certified on signature", Tranche{Sequence: 1, State: Certified, CertifiedBy: "officer-1"}, "r1", Certified, false, ErrWrongState},
+		{"paid", Tranche{Sequence: 2, State: Paid, Report: "r1"}, "r2", Paid, false, ErrWrongState},
+		{"cancelled", Tranche{Sequence: 2, State: Cancelled}, "r1", Cancelled, false, ErrWrongState},
+		{"no report", Tranche{Sequence: 2, State: Planned}, "", Planned, false, ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, changed, err := tt.in.SubmitReport(tt.report)
+			checkTransition(t, got, changed, err, tt.wantState, tt.wantChanged, tt.wantErr)
+			if err == nil && got.Report != tt.report {
+				t.Fatalf("report %q, want %q", got.Report, tt.report)
+			}
+		})
+	}
+}
+
+func TestCancel(t *testing.T) {
+	tests := []struct {
+		name        string
+		in          Tranche
+		wantState   State
+		wantChanged bool
+		wantErr     error
+	}{
+		{"planned", Tranche{State: Planned}, Cancelled, true, nil},
+		{"report submitted", Tranche{State: ReportSubmitted, Report: "r1"}, Cancelled, true, nil},
+		{"certified", Tranche{State: Certified, CertifiedBy: "officer-1"}, Cancelled, true, nil},
+		{"already cancelled", Tranche{State: Cancelled, CancelledBy: "officer-2", CancellationReason: "late"}, Cancelled, false, nil},
+		{"ordered", Tranche{State: Ordered, CertifiedBy: "officer-1", OrderedBy: "finance-1"}, Ordered, false, ErrWrongState},
+		{"exported", Tranche{State: Exported, Batch: "b1"}, Exported, false, ErrWrongState},
+		{"paid", Tranche{State: Paid}, Paid, false, ErrWrongState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, changed, err := tt.in.Cancel("officer-1", "report 4 months late")
+			checkTransition(t, got, changed, err, tt.wantState, tt.wantChanged, tt.wantErr)
+			if changed && (got.CancelledBy != "officer-1" || got.CancellationReason != "report 4 months late") {
+				t.Fatalf("cancelled tranche = %+v", got)
+			}
+			if err == nil && !changed && got != tt.in {
+				t.Fatalf("a repeated cancellation changed %+v into %+v", tt.in, got)
+			}
+		})
+	}
+	if _, _, err := (Tranche{State: Planned}).Cancel("officer-1", ""); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a cancellation without a reason: %v", err)
+	}
+	for _, s := range States {
+		if s == Rejected {
+			continue // an event, never the state of a stored tranche
+		}
+		_, _, err := Tranche{State: s}.Cancel("officer-1", "late")
+		if (err == nil) == s.Engaged() {
+			t.Errorf("cancelling a %s tranche: %v; engaged money is never cancelled, other is", s, err)
+		}
 	}
 }
 

@@ -30,6 +30,8 @@ type Candidate struct {
 	SubmitTime     time.Time
 	// Reviews holds one slice of scores per reviewer, each covering the call's grid.
 	Reviews [][]Score
+	// Consensus holds the chair's scores when the reviews diverged: they replace the means.
+	Consensus []Score
 }
 
 // Entry is one application's line in a ranking.
@@ -45,6 +47,8 @@ type Entry struct {
 	SubmitTime      time.Time `json:"submitTime"`
 	Decision        string    `json:"decision"`
 	Reason          string    `json:"reason"`
+	// Consensus says the scores are the chair's consensus, not the reviewers' means.
+	Consensus bool `json:"consensus,omitempty"`
 }
 
 // Ranking is the ordered list of a call's applications with their decisions.
@@ -65,8 +69,18 @@ type scored struct {
 	weighted, reviews int64
 }
 
+// ConsensusMissing lists the applications whose reviews diverge and that have no consensus yet:
+// they cannot be ranked on a silent average.
+type ConsensusMissing []string
+
+func (c ConsensusMissing) Error() string {
+	return "divergent applications without a consensus: " + strings.Join(c, ", ")
+}
+
 // Rank orders the candidates and decides them within the envelope:
-//   - per criterion the mean of the reviewers' scores; total = Σ weight × mean;
+//   - per criterion the mean of the reviewers' scores, or the chair's consensus when there is one;
+//     an application whose reviews diverge (Diverge) must have one, or Rank refuses with
+//     ConsensusMissing; total = Σ weight × score;
 //   - fundable when every criterion mean reaches its threshold and the total the overall threshold;
 //   - order: total descending, then earlier submission, then application name;
 //   - down the list, fundable applications are SELECTED while the envelope covers the cumulative
@@ -84,16 +98,31 @@ func Rank(call Call, candidates []Candidate) (Ranking, error) {
 	}
 	seen := map[string]bool{}
 	list := make([]scored, 0, len(candidates))
+	var missing ConsensusMissing
 	for _, c := range candidates {
 		if seen[c.Application] {
 			return Ranking{}, fmt.Errorf("application %s appears twice", c.Application)
 		}
 		seen[c.Application] = true
+		if c.Consensus == nil {
+			d, err := Diverge(call.Criteria, c.Reviews)
+			if err != nil {
+				return Ranking{}, fmt.Errorf("application %s: %w", c.Application, err)
+			}
+			if d.Flagged {
+				missing = append(missing, c.Application)
+				continue
+			}
+		}
 		s, err := score(call, c)
 		if err != nil {
 			return Ranking{}, fmt.Errorf("application %s: %w", c.Application, err)
 		}
 		list = append(list, s)
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return Ranking{}, missing
 	}
 	slices.SortFunc(list, compare)
 
@@ -131,8 +160,14 @@ func score(call Call, c Candidate) (scored, error) {
 	if len(c.Reviews) == 0 {
 		return scored{}, errors.New("no review to rank on")
 	}
+	reviews, what := c.Reviews, "mean"
+	if c.Consensus != nil {
+		what = "consensus"
+		// The consensus stands alone: averaging it with the reviews would bring the divergence back.
+		reviews = [][]Score{c.Consensus}
+	}
 	halfPoints := make([]int64, len(call.Criteria))
-	for i, review := range c.Reviews {
+	for i, review := range reviews {
 		ordered, err := CheckScores(call.Criteria, review)
 		if err != nil {
 			return scored{}, fmt.Errorf("review %d: %w", i, err)
@@ -141,8 +176,9 @@ func score(call Call, c Candidate) (scored, error) {
 			halfPoints[j] += int64(s.Score * 2)
 		}
 	}
-	n := int64(len(c.Reviews))
+	n := int64(len(reviews))
 	s := scored{reviews: n, entry: Entry{
+		Consensus:       c.Consensus != nil,
 		Application:     c.Application,
 		Title:           c.Title,
 		RequestedCents:  c.RequestedCents,
@@ -157,7 +193,7 @@ func score(call Call, c Candidate) (scored, error) {
 		s.entry.Means = append(s.entry.Means, Score{Criterion: crit.ID, Score: mean})
 		s.weighted += int64(crit.Weight) * halfPoints[j]
 		if mean < crit.Threshold {
-			missed = append(missed, fmt.Sprintf("criterion %s mean %s < threshold %g", crit.ID, number(mean), crit.Threshold))
+			missed = append(missed, fmt.Sprintf("criterion %s %s %s < threshold %g", crit.ID, what, number(mean), crit.Threshold))
 		}
 	}
 	s.entry.Total = float64(s.weighted) / float64(2*n)

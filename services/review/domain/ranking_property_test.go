@@ -54,6 +54,13 @@ func genCase(src *source) (Call, []Candidate) {
 			}
 			c.Reviews = append(c.Reviews, r)
 		}
+		// A divergent application gets the chair's consensus (others sometimes too), or it
+		// could not be ranked.
+		if d, _ := Diverge(call.Criteria, c.Reviews); d.Flagged || src.intn(4) == 0 {
+			for _, crit := range call.Criteria {
+				c.Consensus = append(c.Consensus, Score{crit.ID, float64(src.intn(11)) / 2})
+			}
+		}
 		cands = append(cands, c)
 	}
 	return call, cands
@@ -82,12 +89,19 @@ func checkInvariants(t *testing.T, call Call, cands []Candidate, r Ranking) {
 		c := byName[e.Application]
 		above := true
 		var total float64
+		if e.Consensus != (c.Consensus != nil) {
+			t.Fatalf("%s: consensus %v in the entry, %v in the input", e.Application, e.Consensus, c.Consensus != nil)
+		}
+		reviews := c.Reviews
+		if c.Consensus != nil {
+			reviews = [][]Score{c.Consensus}
+		}
 		for j, crit := range call.Criteria {
 			var sum float64
-			for _, rv := range c.Reviews {
+			for _, rv := range reviews {
 				sum += rv[j].Score
 			}
-			mean := sum / float64(len(c.Reviews))
+			mean := sum / float64(len(reviews))
 			if mean < crit.Threshold {
 				above = false
 			}

@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,22 +150,64 @@ func TestRank(t *testing.T) {
 
 func TestRankMeansAndTotal(t *testing.T) {
 	got, err := Rank(Call{Criteria: grid, OverallThreshold: 0, EnvelopeCents: 1},
-		[]Candidate{cand("a", 1, 0, rev(4, 3, 2), rev(5, 3.5, 2.5), rev(3, 3, 3))})
+		[]Candidate{cand("a", 1, 0, rev(4, 3, 2), rev(5, 3.5, 2.5), rev(3.5, 3, 3))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := got.Entries[0]
-	wantMeans := []Score{{"impact", 4}, {"data", 9.5 / 3}, {"feasibility", 2.5}}
+	wantMeans := []Score{{"impact", 12.5 / 3}, {"data", 9.5 / 3}, {"feasibility", 2.5}}
 	for i, m := range wantMeans {
 		if e.Means[i] != m {
 			t.Errorf("mean %d = %v, want %v", i, e.Means[i], m)
 		}
 	}
-	if want := 2*4 + 9.5/3 + 2.5; e.Total < want-1e-9 || e.Total > want+1e-9 {
+	if want := 2*12.5/3 + 9.5/3 + 2.5; e.Total < want-1e-9 || e.Total > want+1e-9 {
 		t.Errorf("total = %v, want %v", e.Total, want)
 	}
 	if e.Title != "title a" || e.RequestedCents != 1 || !e.SubmitTime.Equal(t0) {
 		t.Errorf("entry lost its inputs: %+v", e)
+	}
+}
+
+// A divergent application is ranked on the chair's consensus, never on the average of the
+// reviews; without a consensus the ranking is refused, naming every such application.
+func TestRankWithConsensus(t *testing.T) {
+	call := Call{Criteria: grid, OverallThreshold: 12, EnvelopeCents: 1000}
+	divergent := cand("d", 100, 0, rev(5, 5, 5), rev(3, 3, 3)) // impact spreads by 2: the mean would be 16
+	other := cand("c", 100, 0, rev(2, 4, 4), rev(4, 4, 4))     // impact spreads by 2 too
+	calm := cand("b", 100, 0, rev(4, 4, 4), rev(4, 4, 4.5))
+
+	_, err := Rank(call, []Candidate{divergent, calm, other})
+	var missing ConsensusMissing
+	if !errors.As(err, &missing) || !slices.Equal(missing, ConsensusMissing{"c", "d"}) {
+		t.Fatalf("err = %v, want the consensus missing for c and d", err)
+	}
+
+	divergent.Consensus = rev(3, 3.5, 2) // total 11.5, and feasibility misses its threshold
+	other.Consensus = rev(4.5, 4, 4)     // total 17
+	got, err := Rank(call, []Candidate{divergent, calm, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range got.Entries {
+		lines = append(lines, fmt.Sprintf("%s %g %s %v", e.Application, e.Total, e.Decision, e.Consensus))
+	}
+	want := []string{"c 17 SELECTED true", "b 16.25 SELECTED false", "d 11.5 REJECTED true"}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("ranking %q, want %q", lines, want)
+	}
+	if r := got.Entries[2].Reason; !strings.Contains(r, "criterion feasibility consensus 2 < threshold 2.5; total 11.5 < overall threshold 12") {
+		t.Fatalf("reason %q", r)
+	}
+	if m := got.Entries[0].Means; m[0].Score != 4.5 {
+		t.Fatalf("means %v are not the consensus", m)
+	}
+
+	// A consensus off the grid is refused like a review.
+	divergent.Consensus = rev(3, 3.5, 6)
+	if _, err := Rank(call, []Candidate{divergent}); err == nil || errors.As(err, &missing) {
+		t.Fatalf("err = %v, want a bad consensus refused", err)
 	}
 }
 

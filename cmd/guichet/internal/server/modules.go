@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/worker"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/guichet/guichet/gateway"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/config"
 	"github.com/guichet/guichet/platform/grpcx"
+	"github.com/guichet/guichet/platform/mail"
 	"github.com/guichet/guichet/platform/outbox"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/redisx"
@@ -24,6 +27,7 @@ import (
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 	"github.com/guichet/guichet/services/applications"
+	"github.com/guichet/guichet/services/applications/registry"
 	"github.com/guichet/guichet/services/payments"
 	"github.com/guichet/guichet/services/review"
 	"github.com/guichet/guichet/web"
@@ -36,24 +40,55 @@ type service struct {
 	migrations fs.FS
 	policy     auth.Policy
 	addr       string
-	register   func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar)
+	// register adds the service to r; the function it returns, if any, releases what it opened.
+	register func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error)
 }
 
 func services(d *deps) map[Target]service {
 	return map[Target]service{
 		Applications: {applications.Schema, applications.Migrations, applications.Policy, d.cfg.ApplicationsAddr,
-			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) {
-				applications.New(pool, d.opts.Clock, d.logger).Register(r)
+			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
+				opts, release, err := applicationsOptions(d)
+				if err != nil {
+					return nil, err
+				}
+				applications.New(pool, opts).Register(r)
+				return release, nil
 			}},
 		Review: {review.Schema, review.Migrations, review.Policy, d.cfg.ReviewAddr,
-			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) {
+			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
 				review.New(pool, d.opts.Clock, d.logger).Register(r)
+				return nil, nil
 			}},
 		Payments: {payments.Schema, payments.Migrations, payments.Policy, d.cfg.PaymentsAddr,
-			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) {
+			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
 				payments.New(pool, d.opts.Clock, d.logger, payments.Debtor{}).Register(r)
+				return nil, nil
 			}},
 	}
+}
+
+// applicationsOptions wires the applications service to the company registry of
+// GUICHET_REGISTRY_URL, cached in Redis, or to none on purpose when it is "off" (development and
+// the end-to-end tests, which have no internet: every eligibility outcome then says so).
+func applicationsOptions(d *deps) (applications.Options, func(), error) {
+	o := applications.Options{Clock: d.opts.Clock, Logger: d.logger}
+	if d.cfg.RegistryURL == config.RegistryOff {
+		d.logger.Warn("company registry check off (GUICHET_REGISTRY_URL=off): eligibility rests on the rules alone and says so")
+		o.RegistryOff = true
+		return o, nil, nil
+	}
+	rdb, err := redisx.Open(d.cfg.RedisURL)
+	if err != nil {
+		return o, nil, err
+	}
+	reg, err := registry.New(registry.Options{BaseURL: d.cfg.RegistryURL, Redis: rdb, Logger: d.logger})
+	if err != nil {
+		_ = rdb.Close()
+		return o, nil, err
+	}
+	o.Registry = reg
+	return o, func() { _ = rdb.Close() }, nil
 }
 
 // Migrate applies every service's migrations.
@@ -82,10 +117,20 @@ func startService(ctx context.Context, t Target, d *deps) (func(context.Context)
 		pool.Close()
 		return nil, "", nil, err
 	}
-	s.register(pool, d, srv)
-	lis, err := net.Listen("tcp", s.addr)
+	release, err := s.register(pool, d, srv)
 	if err != nil {
 		pool.Close()
+		return nil, "", nil, err
+	}
+	closer := func() {
+		pool.Close()
+		if release != nil {
+			release()
+		}
+	}
+	lis, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		closer()
 		return nil, "", nil, err
 	}
 	relay := &outbox.Relay{Pool: pool, Temporal: d.temporal, TaskQueue: d.cfg.TaskQueue, Logger: d.logger.With("outbox", s.schema)}
@@ -95,7 +140,7 @@ func startService(ctx context.Context, t Target, d *deps) (func(context.Context)
 		go func() { errc <- relay.Run(ctx) }()
 		return errors.Join(<-errc, <-errc)
 	}
-	return run, lis.Addr().String(), pool.Close, nil
+	return run, lis.Addr().String(), closer, nil
 }
 
 // systemCredentials are the worker's own credentials towards the services (role system).
@@ -130,22 +175,39 @@ func startWorker(_ context.Context, d *deps) (func(context.Context) error, strin
 	if err != nil {
 		return nil, "", nil, err
 	}
+	sender, err := mail.NewSender(mail.Config{Addr: d.cfg.SMTPAddr, From: d.cfg.MailFrom,
+		Username: d.cfg.SMTPUsername, Password: d.cfg.SMTPPassword, StartTLS: d.cfg.SMTPStartTLS}, d.opts.Clock)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	apps, rev, pay, closer, err := dialServices(d, creds)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	w := worker.New(d.temporal, d.cfg.TaskQueue, worker.Options{})
-	application.Register(w, &application.Activities{
+	acts := &application.Activities{
 		Calls: appv1.NewCallServiceClient(apps), Applications: appv1.NewApplicationServiceClient(apps),
 		Review: reviewv1.NewReviewServiceClient(rev), Payments: paymentsv1.NewPaymentServiceClient(pay),
-	})
+		Mail: sender,
+	}
 	run := func(ctx context.Context) error {
-		if err := w.Start(); err != nil {
-			return err
+		// Temporal may be down when the worker starts: keep trying rather than stop the process
+		// (a worker that failed to start cannot be started again, so each try makes a new one).
+		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+			w := worker.New(d.temporal, d.cfg.TaskQueue, worker.Options{})
+			application.Register(w, acts)
+			err := w.Start()
+			if err == nil {
+				<-ctx.Done()
+				w.Stop()
+				return nil
+			}
+			d.logger.WarnContext(ctx, "worker: Temporal unreachable, retrying", "error", err, "retry_in", wait)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
 		}
-		<-ctx.Done()
-		w.Stop()
-		return nil
 	}
 	return run, "temporal:" + d.cfg.TemporalAddress + "/" + d.cfg.TaskQueue, closer, nil
 }

@@ -127,8 +127,15 @@ type Call struct {
 	// Reviewers per eligible application (at least 3).
 	ReviewersPerApplication int32                  `protobuf:"varint,15,opt,name=reviewers_per_application,json=reviewersPerApplication,proto3" json:"reviewers_per_application,omitempty"`
 	CreateTime              *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Tranche schedule: the first tranche (the advance) is at most this percent of the requested
+	// amount. 1 to 100; 0 or absent means the default, 30.
+	AdvanceMaxPercent int32 `protobuf:"varint,17,opt,name=advance_max_percent,json=advanceMaxPercent,proto3" json:"advance_max_percent,omitempty"`
+	// Tranche schedule: all tranches but the last (advance and interim tranches) are together at
+	// most this percent of the requested amount, so the last (the balance, paid after the final
+	// report) is at least the rest. 1 to 100; 0 or absent means the default, 80.
+	InterimMaxPercent int32 `protobuf:"varint,18,opt,name=interim_max_percent,json=interimMaxPercent,proto3" json:"interim_max_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Call) Reset() {
@@ -271,6 +278,20 @@ func (x *Call) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Call) GetAdvanceMaxPercent() int32 {
+	if x != nil {
+		return x.AdvanceMaxPercent
+	}
+	return 0
+}
+
+func (x *Call) GetInterimMaxPercent() int32 {
+	if x != nil {
+		return x.InterimMaxPercent
+	}
+	return 0
 }
 
 type CreateCallRequest struct {
@@ -725,7 +746,8 @@ type Application struct {
 	Summary   string     `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
 	Applicant *Applicant `protobuf:"bytes,6,opt,name=applicant,proto3" json:"applicant,omitempty"`
 	Contact   *Contact   `protobuf:"bytes,7,opt,name=contact,proto3" json:"contact,omitempty"`
-	// Public datasets used: data.gouv.fr identifiers or URLs.
+	// Public datasets used: data.gouv.fr dataset identifiers (24 hexadecimal characters, e.g.
+	// "5b7ffc618b4c4169d30727e0") or https URLs.
 	Datasets             []string               `protobuf:"bytes,8,rep,name=datasets,proto3" json:"datasets,omitempty"`
 	ProjectBudgetCents   int64                  `protobuf:"varint,9,opt,name=project_budget_cents,json=projectBudgetCents,proto3" json:"project_budget_cents,omitempty"`
 	RequestedAmountCents int64                  `protobuf:"varint,10,opt,name=requested_amount_cents,json=requestedAmountCents,proto3" json:"requested_amount_cents,omitempty"`
@@ -1357,6 +1379,70 @@ func (x *CheckEligibilityRequest) GetName() string {
 	return ""
 }
 
+type RuleEligibilityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// true: ELIGIBLE; false: INELIGIBLE.
+	Eligible bool `protobuf:"varint,2,opt,name=eligible,proto3" json:"eligible,omitempty"`
+	// Why, in words the applicant will read (at least 10 characters); recorded as the state reason
+	// and in the audit log.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleEligibilityRequest) Reset() {
+	*x = RuleEligibilityRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleEligibilityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleEligibilityRequest) ProtoMessage() {}
+
+func (x *RuleEligibilityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleEligibilityRequest.ProtoReflect.Descriptor instead.
+func (*RuleEligibilityRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RuleEligibilityRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RuleEligibilityRequest) GetEligible() bool {
+	if x != nil {
+		return x.Eligible
+	}
+	return false
+}
+
+func (x *RuleEligibilityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type RecordDecisionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1369,7 +1455,7 @@ type RecordDecisionRequest struct {
 
 func (x *RecordDecisionRequest) Reset() {
 	*x = RecordDecisionRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1381,7 +1467,7 @@ func (x *RecordDecisionRequest) String() string {
 func (*RecordDecisionRequest) ProtoMessage() {}
 
 func (x *RecordDecisionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1394,7 +1480,7 @@ func (x *RecordDecisionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordDecisionRequest.ProtoReflect.Descriptor instead.
 func (*RecordDecisionRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{20}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordDecisionRequest) GetName() string {
@@ -1418,6 +1504,246 @@ func (x *RecordDecisionRequest) GetReason() string {
 	return ""
 }
 
+// A milestone report: what the project delivered for one tranche of its schedule.
+type MilestoneReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/reports/{report}
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The tranche (and milestone) the report is for: 2 to the number of milestones.
+	Sequence int32 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// What was delivered, in words the programme officer checks before certifying ("service fait").
+	Summary string `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Links to the deliverables (https URLs).
+	Deliverables []string `protobuf:"bytes,4,rep,name=deliverables,proto3" json:"deliverables,omitempty"`
+	// true for the final report (the last milestone).
+	Final         bool                   `protobuf:"varint,5,opt,name=final,proto3" json:"final,omitempty"`
+	SubmittedBy   string                 `protobuf:"bytes,6,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MilestoneReport) Reset() {
+	*x = MilestoneReport{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MilestoneReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MilestoneReport) ProtoMessage() {}
+
+func (x *MilestoneReport) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MilestoneReport.ProtoReflect.Descriptor instead.
+func (*MilestoneReport) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MilestoneReport) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MilestoneReport) GetSequence() int32 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *MilestoneReport) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *MilestoneReport) GetDeliverables() []string {
+	if x != nil {
+		return x.Deliverables
+	}
+	return nil
+}
+
+func (x *MilestoneReport) GetFinal() bool {
+	if x != nil {
+		return x.Final
+	}
+	return false
+}
+
+func (x *MilestoneReport) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+func (x *MilestoneReport) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type CreateReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Parent        string           `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Report        *MilestoneReport `protobuf:"bytes,2,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateReportRequest) Reset() {
+	*x = CreateReportRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateReportRequest) ProtoMessage() {}
+
+func (x *CreateReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateReportRequest.ProtoReflect.Descriptor instead.
+func (*CreateReportRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateReportRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateReportRequest) GetReport() *MilestoneReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+type ListReportsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReportsRequest) Reset() {
+	*x = ListReportsRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReportsRequest) ProtoMessage() {}
+
+func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReportsRequest.ProtoReflect.Descriptor instead.
+func (*ListReportsRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListReportsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+type ListReportsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reports       []*MilestoneReport     `protobuf:"bytes,1,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReportsResponse) Reset() {
+	*x = ListReportsResponse{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReportsResponse) ProtoMessage() {}
+
+func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReportsResponse.ProtoReflect.Descriptor instead.
+func (*ListReportsResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListReportsResponse) GetReports() []*MilestoneReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
 var File_guichet_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_guichet_applications_v1_applications_proto_rawDesc = "" +
@@ -1429,7 +1755,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12!\n" +
 	"\x06weight\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x01R\x06weight\x125\n" +
-	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"\xd7\t\n" +
+	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"\x93\f\n" +
 	"\x04Call\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
@@ -1454,7 +1780,10 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x19reviewers_per_application\x18\x0f \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x03R\x17reviewersPerApplication\x12C\n" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
-	"createTime:\xfb\x02\xbaH\xf7\x02\x1ae\n" +
+	"createTime\x129\n" +
+	"\x13advance_max_percent\x18\x11 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11advanceMaxPercent\x129\n" +
+	"\x13interim_max_percent\x18\x12 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent:\xc1\x04\xbaH\xbd\x04\x1a\xc3\x01\n" +
+	"\x14call.schedule_limits\x123advanceMaxPercent must not exceed interimMaxPercent\x1avthis.advance_max_percent == 0 || this.interim_max_percent == 0 || this.advance_max_percent <= this.interim_max_percent\x1ae\n" +
 	"\x12call.floor_ceiling\x12'floorCents must not exceed ceilingCents\x1a&this.floor_cents <= this.ceiling_cents\x1an\n" +
 	"\x15call.ceiling_envelope\x12*ceilingCents must not exceed envelopeCents\x1a)this.ceiling_cents <= this.envelope_cents\x1a\x9d\x01\n" +
 	"\rcall.calendar\x12CopensAt must be before closesAt, and closesAt before reviewDeadline\x1aGthis.opens_at < this.closes_at && this.closes_at < this.review_deadline\"\x8c\x01\n" +
@@ -1488,7 +1817,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\vBankAccount\x12?\n" +
 	"\x04iban\x18\x01 \x01(\tB+\xbaH(r&2$^([A-Z]{2}[0-9]{2}[A-Z0-9]{11,30})?$R\x04iban\x12?\n" +
 	"\x03bic\x18\x02 \x01(\tB-\xbaH*r(2&^([A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?)?$R\x03bic\x12\x1f\n" +
-	"\x06holder\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18FR\x06holder\"\xda\a\n" +
+	"\x06holder\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18FR\x06holder\"\xa6\t\n" +
 	"\vApplication\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\x04call\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04call\x12\x1c\n" +
@@ -1496,8 +1825,9 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x05title\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\"\n" +
 	"\asummary\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\asummary\x12@\n" +
 	"\tapplicant\x18\x06 \x01(\v2\".guichet.applications.v1.ApplicantR\tapplicant\x12:\n" +
-	"\acontact\x18\a \x01(\v2 .guichet.applications.v1.ContactR\acontact\x12-\n" +
-	"\bdatasets\x18\b \x03(\tB\x11\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xf4\x03R\bdatasets\x129\n" +
+	"\acontact\x18\a \x01(\v2 .guichet.applications.v1.ContactR\acontact\x12\xf8\x01\n" +
+	"\bdatasets\x18\b \x03(\tB\xdb\x01\xbaH\xd7\x01\x92\x01\xd3\x01\x102\"\xce\x01\xba\x01\xc3\x01\n" +
+	"\x13application.dataset\x12Xmust be a data.gouv.fr dataset identifier (24 hexadecimal characters) or an https:// URL\x1aRthis.matches('^[0-9a-fA-F]{24}$') || (this.startsWith('https://') && this.isUri())r\x05\x10\x01\x18\xf4\x03R\bdatasets\x129\n" +
 	"\x14project_budget_cents\x18\t \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x12projectBudgetCents\x12=\n" +
 	"\x16requested_amount_cents\x18\n" +
 	" \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x14requestedAmountCents\x12L\n" +
@@ -1541,17 +1871,38 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x14SignAgreementRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"_\n" +
 	"\x17CheckEligibilityRequest\x12D\n" +
-	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\xda\x01\n" +
+	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\x9e\x01\n" +
+	"\x16RuleEligibilityRequest\x12D\n" +
+	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12\x1a\n" +
+	"\beligible\x18\x02 \x01(\bR\beligible\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\n" +
+	"\x18\xe8\aR\x06reason\"\xda\x01\n" +
 	"\x15RecordDecisionRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12Y\n" +
 	"\x05state\x18\x02 \x01(\tBC\xbaH@r>R\fUNDER_REVIEWR\bSELECTEDR\aRESERVER\bREJECTEDR\x06FUNDEDR\tCOMPLETEDR\x05state\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason2\xe5\x02\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xd0\x02\n" +
+	"\x0fMilestoneReport\x12\x1a\n" +
+	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12%\n" +
+	"\bsequence\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x02R\bsequence\x12%\n" +
+	"\asummary\x18\x03 \x01(\tB\v\xbaH\br\x06\x10\x14\x18\xa0\x9c\x01R\asummary\x12E\n" +
+	"\fdeliverables\x18\x04 \x03(\tB!\xbaH\x1e\x92\x01\x1b\x10\x14\"\x17r\x15\x18\xf4\x032\x10^https://[^\\s]+$R\fdeliverables\x12\x1c\n" +
+	"\x05final\x18\x05 \x01(\bB\x06\xbaH\x03\xd8\x01\x03R\x05final\x12)\n" +
+	"\fsubmitted_by\x18\x06 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\vsubmittedBy\x12C\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
+	"createTime\"\xa9\x01\n" +
+	"\x13CreateReportRequest\x12H\n" +
+	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12H\n" +
+	"\x06report\x18\x02 \x01(\v2(.guichet.applications.v1.MilestoneReportB\x06\xbaH\x03\xc8\x01\x01R\x06report\"^\n" +
+	"\x12ListReportsRequest\x12H\n" +
+	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"Y\n" +
+	"\x13ListReportsResponse\x12B\n" +
+	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports2\xe5\x02\n" +
 	"\vCallService\x12p\n" +
 	"\n" +
 	"CreateCall\x12*.guichet.applications.v1.CreateCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12m\n" +
 	"\aGetCall\x12'.guichet.applications.v1.GetCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=calls/*}\x12u\n" +
-	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls2\xec\n" +
-	"\n" +
+	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls2\xdb\x0e\n" +
 	"\x12ApplicationService\x12\xa4\x01\n" +
 	"\x11CreateApplication\x121.guichet.applications.v1.CreateApplicationRequest\x1a$.guichet.applications.v1.Application\"6\x82\xd3\xe4\x93\x020:\vapplication\"!/v1/{parent=calls/*}/applications\x12\x91\x01\n" +
 	"\x0eGetApplication\x12..guichet.applications.v1.GetApplicationRequest\x1a$.guichet.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/applications/*}\x12\xa2\x01\n" +
@@ -1561,7 +1912,10 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x13WithdrawApplication\x123.guichet.applications.v1.WithdrawApplicationRequest\x1a$.guichet.applications.v1.Application\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=calls/*/applications/*}:withdraw\x12\xa0\x01\n" +
 	"\rSignAgreement\x12-.guichet.applications.v1.SignAgreementRequest\x1a$.guichet.applications.v1.Application\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/{name=calls/*/applications/*}:signAgreement\x12j\n" +
 	"\x10CheckEligibility\x120.guichet.applications.v1.CheckEligibilityRequest\x1a$.guichet.applications.v1.Application\x12f\n" +
-	"\x0eRecordDecision\x12..guichet.applications.v1.RecordDecisionRequest\x1a$.guichet.applications.v1.ApplicationB\xcc\x02\x92A\xfb\x01\x12^\n" +
+	"\x0eRecordDecision\x12..guichet.applications.v1.RecordDecisionRequest\x1a$.guichet.applications.v1.Application\x12\xa6\x01\n" +
+	"\x0fRuleEligibility\x12/.guichet.applications.v1.RuleEligibilityRequest\x1a$.guichet.applications.v1.Application\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/{name=calls/*/applications/*}:ruleEligibility\x12\xa3\x01\n" +
+	"\fCreateReport\x12,.guichet.applications.v1.CreateReportRequest\x1a(.guichet.applications.v1.MilestoneReport\";\x82\xd3\xe4\x93\x025:\x06report\"+/v1/{parent=calls/*/applications/*}/reports\x12\x9d\x01\n" +
+	"\vListReports\x12+.guichet.applications.v1.ListReportsRequest\x1a,.guichet.applications.v1.ListReportsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reportsB\xcc\x02\x92A\xfb\x01\x12^\n" +
 	"\aguichet\x12NCompetitive grant calls end to end: applications, jury review, staged funding.2\x031.0*\x02\x01\x022\x10application/json:\x10application/jsonZc\n" +
 	"a\n" +
 	"\x06bearer\x12W\b\x02\x12BA JWT from the configured OpenID Connect issuer: `Bearer <token>`.\x1a\rAuthorization \x02b\f\n" +
@@ -1581,7 +1935,7 @@ func file_guichet_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_guichet_applications_v1_applications_proto_rawDescData
 }
 
-var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*Criterion)(nil),                  // 0: guichet.applications.v1.Criterion
 	(*Call)(nil),                       // 1: guichet.applications.v1.Call
@@ -1603,59 +1957,73 @@ var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*WithdrawApplicationRequest)(nil), // 17: guichet.applications.v1.WithdrawApplicationRequest
 	(*SignAgreementRequest)(nil),       // 18: guichet.applications.v1.SignAgreementRequest
 	(*CheckEligibilityRequest)(nil),    // 19: guichet.applications.v1.CheckEligibilityRequest
-	(*RecordDecisionRequest)(nil),      // 20: guichet.applications.v1.RecordDecisionRequest
-	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 22: google.protobuf.FieldMask
+	(*RuleEligibilityRequest)(nil),     // 20: guichet.applications.v1.RuleEligibilityRequest
+	(*RecordDecisionRequest)(nil),      // 21: guichet.applications.v1.RecordDecisionRequest
+	(*MilestoneReport)(nil),            // 22: guichet.applications.v1.MilestoneReport
+	(*CreateReportRequest)(nil),        // 23: guichet.applications.v1.CreateReportRequest
+	(*ListReportsRequest)(nil),         // 24: guichet.applications.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),        // 25: guichet.applications.v1.ListReportsResponse
+	(*timestamppb.Timestamp)(nil),      // 26: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 27: google.protobuf.FieldMask
 }
 var file_guichet_applications_v1_applications_proto_depIdxs = []int32{
-	21, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
-	21, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
-	21, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
+	26, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
+	26, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
+	26, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 3: guichet.applications.v1.Call.criteria:type_name -> guichet.applications.v1.Criterion
-	21, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
+	26, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: guichet.applications.v1.CreateCallRequest.call:type_name -> guichet.applications.v1.Call
 	1,  // 6: guichet.applications.v1.ListCallsResponse.calls:type_name -> guichet.applications.v1.Call
 	6,  // 7: guichet.applications.v1.Application.applicant:type_name -> guichet.applications.v1.Applicant
 	7,  // 8: guichet.applications.v1.Application.contact:type_name -> guichet.applications.v1.Contact
 	8,  // 9: guichet.applications.v1.Application.milestones:type_name -> guichet.applications.v1.Milestone
 	9,  // 10: guichet.applications.v1.Application.bank_account:type_name -> guichet.applications.v1.BankAccount
-	21, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	21, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	21, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	21, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
+	26, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	26, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	26, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	26, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
 	10, // 15: guichet.applications.v1.CreateApplicationRequest.application:type_name -> guichet.applications.v1.Application
 	10, // 16: guichet.applications.v1.ListApplicationsResponse.applications:type_name -> guichet.applications.v1.Application
 	10, // 17: guichet.applications.v1.UpdateApplicationRequest.application:type_name -> guichet.applications.v1.Application
-	22, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 19: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
-	3,  // 20: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
-	4,  // 21: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
-	11, // 22: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
-	12, // 23: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
-	13, // 24: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
-	15, // 25: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
-	16, // 26: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
-	17, // 27: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
-	18, // 28: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
-	19, // 29: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
-	20, // 30: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
-	1,  // 31: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
-	1,  // 32: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
-	5,  // 33: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
-	10, // 34: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
-	10, // 35: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
-	14, // 36: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
-	10, // 37: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
-	10, // 38: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
-	10, // 39: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
-	10, // 40: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
-	10, // 41: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
-	10, // 42: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
-	31, // [31:43] is the sub-list for method output_type
-	19, // [19:31] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	27, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	26, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
+	22, // 20: guichet.applications.v1.CreateReportRequest.report:type_name -> guichet.applications.v1.MilestoneReport
+	22, // 21: guichet.applications.v1.ListReportsResponse.reports:type_name -> guichet.applications.v1.MilestoneReport
+	2,  // 22: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
+	3,  // 23: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
+	4,  // 24: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
+	11, // 25: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
+	12, // 26: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
+	13, // 27: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
+	15, // 28: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
+	16, // 29: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
+	17, // 30: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
+	18, // 31: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
+	19, // 32: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
+	21, // 33: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
+	20, // 34: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
+	23, // 35: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
+	24, // 36: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
+	1,  // 37: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
+	1,  // 38: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
+	5,  // 39: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
+	10, // 40: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
+	10, // 41: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
+	14, // 42: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
+	10, // 43: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
+	10, // 44: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
+	10, // 45: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
+	10, // 46: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
+	10, // 47: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
+	10, // 48: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
+	10, // 49: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
+	22, // 50: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
+	25, // 51: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
+	37, // [37:52] is the sub-list for method output_type
+	22, // [22:37] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_guichet_applications_v1_applications_proto_init() }
@@ -1669,7 +2037,7 @@ func file_guichet_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_applications_v1_applications_proto_rawDesc), len(file_guichet_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

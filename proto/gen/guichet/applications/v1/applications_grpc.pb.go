@@ -216,6 +216,9 @@ const (
 	ApplicationService_SignAgreement_FullMethodName       = "/guichet.applications.v1.ApplicationService/SignAgreement"
 	ApplicationService_CheckEligibility_FullMethodName    = "/guichet.applications.v1.ApplicationService/CheckEligibility"
 	ApplicationService_RecordDecision_FullMethodName      = "/guichet.applications.v1.ApplicationService/RecordDecision"
+	ApplicationService_RuleEligibility_FullMethodName     = "/guichet.applications.v1.ApplicationService/RuleEligibility"
+	ApplicationService_CreateReport_FullMethodName        = "/guichet.applications.v1.ApplicationService/CreateReport"
+	ApplicationService_ListReports_FullMethodName         = "/guichet.applications.v1.ApplicationService/ListReports"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -244,6 +247,17 @@ type ApplicationServiceClient interface {
 	// Records a decision taken by the workflow (under review, selected, reserve, rejected, funded).
 	// Internal: called by the workflow worker (role system). Idempotent.
 	RecordDecision(ctx context.Context, in *RecordDecisionRequest, opts ...grpc.CallOption) (*Application, error)
+	// Rules by hand on the eligibility of a SUBMITTED application, with a reason: ELIGIBLE or
+	// INELIGIBLE. Programme officers only, for instance while the company registry is unavailable
+	// and the automatic check keeps being retried (that check then returns this ruling). Audited.
+	// A refusal: 403 for another role, 409 when the application is no longer SUBMITTED.
+	RuleEligibility(ctx context.Context, in *RuleEligibilityRequest, opts ...grpc.CallOption) (*Application, error)
+	// Files the milestone report of a funded project for one of its tranches (sequence 2 onwards: the
+	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
+	// one until the tranche is certified; the programme officer then certifies the milestone.
+	CreateReport(ctx context.Context, in *CreateReportRequest, opts ...grpc.CallOption) (*MilestoneReport, error)
+	// Lists the milestone reports of a project: its owner organisation and staff.
+	ListReports(ctx context.Context, in *ListReportsRequest, opts ...grpc.CallOption) (*ListReportsResponse, error)
 }
 
 type applicationServiceClient struct {
@@ -344,6 +358,36 @@ func (c *applicationServiceClient) RecordDecision(ctx context.Context, in *Recor
 	return out, nil
 }
 
+func (c *applicationServiceClient) RuleEligibility(ctx context.Context, in *RuleEligibilityRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_RuleEligibility_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) CreateReport(ctx context.Context, in *CreateReportRequest, opts ...grpc.CallOption) (*MilestoneReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MilestoneReport)
+	err := c.cc.Invoke(ctx, ApplicationService_CreateReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) ListReports(ctx context.Context, in *ListReportsRequest, opts ...grpc.CallOption) (*ListReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReportsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_ListReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationServiceServer is the server API for ApplicationService service.
 // All implementations must embed UnimplementedApplicationServiceServer
 // for forward compatibility.
@@ -370,6 +414,17 @@ type ApplicationServiceServer interface {
 	// Records a decision taken by the workflow (under review, selected, reserve, rejected, funded).
 	// Internal: called by the workflow worker (role system). Idempotent.
 	RecordDecision(context.Context, *RecordDecisionRequest) (*Application, error)
+	// Rules by hand on the eligibility of a SUBMITTED application, with a reason: ELIGIBLE or
+	// INELIGIBLE. Programme officers only, for instance while the company registry is unavailable
+	// and the automatic check keeps being retried (that check then returns this ruling). Audited.
+	// A refusal: 403 for another role, 409 when the application is no longer SUBMITTED.
+	RuleEligibility(context.Context, *RuleEligibilityRequest) (*Application, error)
+	// Files the milestone report of a funded project for one of its tranches (sequence 2 onwards: the
+	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
+	// one until the tranche is certified; the programme officer then certifies the milestone.
+	CreateReport(context.Context, *CreateReportRequest) (*MilestoneReport, error)
+	// Lists the milestone reports of a project: its owner organisation and staff.
+	ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error)
 	mustEmbedUnimplementedApplicationServiceServer()
 }
 
@@ -406,6 +461,15 @@ func (UnimplementedApplicationServiceServer) CheckEligibility(context.Context, *
 }
 func (UnimplementedApplicationServiceServer) RecordDecision(context.Context, *RecordDecisionRequest) (*Application, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordDecision not implemented")
+}
+func (UnimplementedApplicationServiceServer) RuleEligibility(context.Context, *RuleEligibilityRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method RuleEligibility not implemented")
+}
+func (UnimplementedApplicationServiceServer) CreateReport(context.Context, *CreateReportRequest) (*MilestoneReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateReport not implemented")
+}
+func (UnimplementedApplicationServiceServer) ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReports not implemented")
 }
 func (UnimplementedApplicationServiceServer) mustEmbedUnimplementedApplicationServiceServer() {}
 func (UnimplementedApplicationServiceServer) testEmbeddedByValue()                            {}
@@ -590,6 +654,60 @@ func _ApplicationService_RecordDecision_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_RuleEligibility_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RuleEligibilityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).RuleEligibility(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_RuleEligibility_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).RuleEligibility(ctx, req.(*RuleEligibilityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_CreateReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).CreateReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_CreateReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).CreateReport(ctx, req.(*CreateReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_ListReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ListReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ListReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ListReports(ctx, req.(*ListReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationService_ServiceDesc is the grpc.ServiceDesc for ApplicationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -632,6 +750,18 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordDecision",
 			Handler:    _ApplicationService_RecordDecision_Handler,
+		},
+		{
+			MethodName: "RuleEligibility",
+			Handler:    _ApplicationService_RuleEligibility_Handler,
+		},
+		{
+			MethodName: "CreateReport",
+			Handler:    _ApplicationService_CreateReport_Handler,
+		},
+		{
+			MethodName: "ListReports",
+			Handler:    _ApplicationService_ListReports_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

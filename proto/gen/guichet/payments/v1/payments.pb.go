@@ -33,8 +33,12 @@ type CallBudget struct {
 	CommittedCents int64  `protobuf:"varint,3,opt,name=committed_cents,json=committedCents,proto3" json:"committed_cents,omitempty"`
 	PaidCents      int64  `protobuf:"varint,4,opt,name=paid_cents,json=paidCents,proto3" json:"paid_cents,omitempty"`
 	AvailableCents int64  `protobuf:"varint,5,opt,name=available_cents,json=availableCents,proto3" json:"available_cents,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Ceilings of a grant's schedule in this call, in percent of the grant: the advance (first tranche)
+	// and everything paid before the final report (all tranches but the last).
+	AdvanceMaxPercent int32 `protobuf:"varint,6,opt,name=advance_max_percent,json=advanceMaxPercent,proto3" json:"advance_max_percent,omitempty"`
+	InterimMaxPercent int32 `protobuf:"varint,7,opt,name=interim_max_percent,json=interimMaxPercent,proto3" json:"interim_max_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CallBudget) Reset() {
@@ -102,6 +106,20 @@ func (x *CallBudget) GetAvailableCents() int64 {
 	return 0
 }
 
+func (x *CallBudget) GetAdvanceMaxPercent() int32 {
+	if x != nil {
+		return x.AdvanceMaxPercent
+	}
+	return 0
+}
+
+func (x *CallBudget) GetInterimMaxPercent() int32 {
+	if x != nil {
+		return x.InterimMaxPercent
+	}
+	return 0
+}
+
 type GetCallBudgetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -164,8 +182,13 @@ type Tranche struct {
 	Batch           string                 `protobuf:"bytes,11,opt,name=batch,proto3" json:"batch,omitempty"`
 	RejectionReason string                 `protobuf:"bytes,12,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
 	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The milestone report filed for this tranche, if any.
+	Report string `protobuf:"bytes,14,opt,name=report,proto3" json:"report,omitempty"`
+	// Who cancelled the tranche (decommitment), and why.
+	CancelledBy        string `protobuf:"bytes,15,opt,name=cancelled_by,json=cancelledBy,proto3" json:"cancelled_by,omitempty"`
+	CancellationReason string `protobuf:"bytes,16,opt,name=cancellation_reason,json=cancellationReason,proto3" json:"cancellation_reason,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Tranche) Reset() {
@@ -287,6 +310,27 @@ func (x *Tranche) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Tranche) GetReport() string {
+	if x != nil {
+		return x.Report
+	}
+	return ""
+}
+
+func (x *Tranche) GetCancelledBy() string {
+	if x != nil {
+		return x.CancelledBy
+	}
+	return ""
+}
+
+func (x *Tranche) GetCancellationReason() string {
+	if x != nil {
+		return x.CancellationReason
+	}
+	return ""
 }
 
 type ListTranchesRequest struct {
@@ -766,8 +810,13 @@ type OpenCallBudgetRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Call          string                 `protobuf:"bytes,1,opt,name=call,proto3" json:"call,omitempty"`
 	EnvelopeCents int64                  `protobuf:"varint,2,opt,name=envelope_cents,json=envelopeCents,proto3" json:"envelope_cents,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Ceiling of the advance (first tranche) in percent of a grant; 0 means 30.
+	AdvanceMaxPercent int32 `protobuf:"varint,3,opt,name=advance_max_percent,json=advanceMaxPercent,proto3" json:"advance_max_percent,omitempty"`
+	// Ceiling of the advance and interim tranches (all but the last, paid before the final report) in
+	// percent of a grant; 0 means 80.
+	InterimMaxPercent int32 `protobuf:"varint,4,opt,name=interim_max_percent,json=interimMaxPercent,proto3" json:"interim_max_percent,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *OpenCallBudgetRequest) Reset() {
@@ -810,6 +859,20 @@ func (x *OpenCallBudgetRequest) GetCall() string {
 func (x *OpenCallBudgetRequest) GetEnvelopeCents() int64 {
 	if x != nil {
 		return x.EnvelopeCents
+	}
+	return 0
+}
+
+func (x *OpenCallBudgetRequest) GetAdvanceMaxPercent() int32 {
+	if x != nil {
+		return x.AdvanceMaxPercent
+	}
+	return 0
+}
+
+func (x *OpenCallBudgetRequest) GetInterimMaxPercent() int32 {
+	if x != nil {
+		return x.InterimMaxPercent
 	}
 	return 0
 }
@@ -1013,12 +1076,29 @@ func (x *CommitGrantRequest) GetBeneficiary() *Beneficiary {
 type Commitment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// calls/{call}/applications/{application}/commitment
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	AmountCents   int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
-	Tranches      []*Tranche             `protobuf:"bytes,3,rep,name=tranches,proto3" json:"tranches,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What is committed: the agreement's amount less what a decommitment cancelled.
+	AmountCents int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	Tranches    []*Tranche             `protobuf:"bytes,3,rep,name=tranches,proto3" json:"tranches,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The amount of the grant agreement.
+	AgreementAmountCents int64 `protobuf:"varint,5,opt,name=agreement_amount_cents,json=agreementAmountCents,proto3" json:"agreement_amount_cents,omitempty"`
+	// Paid so far.
+	PaidCents int64 `protobuf:"varint,6,opt,name=paid_cents,json=paidCents,proto3" json:"paid_cents,omitempty"`
+	// Decommitment: what was cancelled, by whom, when and why.
+	CancelledCents     int64                  `protobuf:"varint,7,opt,name=cancelled_cents,json=cancelledCents,proto3" json:"cancelled_cents,omitempty"`
+	CancelledBy        string                 `protobuf:"bytes,8,opt,name=cancelled_by,json=cancelledBy,proto3" json:"cancelled_by,omitempty"`
+	CancellationReason string                 `protobuf:"bytes,9,opt,name=cancellation_reason,json=cancellationReason,proto3" json:"cancellation_reason,omitempty"`
+	CancelTime         *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
+	// Tranches a decommitment did not cancel because their payment was already ordered, exported or
+	// paid: they are paid as ordered. Empty without a decommitment.
+	KeptTranches []string `protobuf:"bytes,11,rep,name=kept_tranches,json=keptTranches,proto3" json:"kept_tranches,omitempty"`
+	// The beneficiary's approved account, the one payment files use.
+	Account *BeneficiaryAccount `protobuf:"bytes,12,opt,name=account,proto3" json:"account,omitempty"`
+	// A corrected account awaiting a finance officer's approval; unset when there is none.
+	PendingAccount *BeneficiaryAccount `protobuf:"bytes,13,opt,name=pending_account,json=pendingAccount,proto3" json:"pending_account,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Commitment) Reset() {
@@ -1079,11 +1159,443 @@ func (x *Commitment) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Commitment) GetAgreementAmountCents() int64 {
+	if x != nil {
+		return x.AgreementAmountCents
+	}
+	return 0
+}
+
+func (x *Commitment) GetPaidCents() int64 {
+	if x != nil {
+		return x.PaidCents
+	}
+	return 0
+}
+
+func (x *Commitment) GetCancelledCents() int64 {
+	if x != nil {
+		return x.CancelledCents
+	}
+	return 0
+}
+
+func (x *Commitment) GetCancelledBy() string {
+	if x != nil {
+		return x.CancelledBy
+	}
+	return ""
+}
+
+func (x *Commitment) GetCancellationReason() string {
+	if x != nil {
+		return x.CancellationReason
+	}
+	return ""
+}
+
+func (x *Commitment) GetCancelTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CancelTime
+	}
+	return nil
+}
+
+func (x *Commitment) GetKeptTranches() []string {
+	if x != nil {
+		return x.KeptTranches
+	}
+	return nil
+}
+
+func (x *Commitment) GetAccount() *BeneficiaryAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *Commitment) GetPendingAccount() *BeneficiaryAccount {
+	if x != nil {
+		return x.PendingAccount
+	}
+	return nil
+}
+
+type BeneficiaryAccount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of the account holder.
+	Holder string `protobuf:"bytes,1,opt,name=holder,proto3" json:"holder,omitempty"`
+	Iban   string `protobuf:"bytes,2,opt,name=iban,proto3" json:"iban,omitempty"`
+	Bic    string `protobuf:"bytes,3,opt,name=bic,proto3" json:"bic,omitempty"`
+	// APPROVED or PENDING_APPROVAL.
+	State string `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	// Who asked for this account (the system account that relayed the agreement or the correction).
+	RequestedBy string                 `protobuf:"bytes,5,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	RequestTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=request_time,json=requestTime,proto3" json:"request_time,omitempty"`
+	// The finance officer who approved a correction; empty for the account of the agreement.
+	ApprovedBy    string                 `protobuf:"bytes,7,opt,name=approved_by,json=approvedBy,proto3" json:"approved_by,omitempty"`
+	ApproveTime   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=approve_time,json=approveTime,proto3" json:"approve_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeneficiaryAccount) Reset() {
+	*x = BeneficiaryAccount{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeneficiaryAccount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeneficiaryAccount) ProtoMessage() {}
+
+func (x *BeneficiaryAccount) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeneficiaryAccount.ProtoReflect.Descriptor instead.
+func (*BeneficiaryAccount) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BeneficiaryAccount) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetIban() string {
+	if x != nil {
+		return x.Iban
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetBic() string {
+	if x != nil {
+		return x.Bic
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetRequestTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestTime
+	}
+	return nil
+}
+
+func (x *BeneficiaryAccount) GetApprovedBy() string {
+	if x != nil {
+		return x.ApprovedBy
+	}
+	return ""
+}
+
+func (x *BeneficiaryAccount) GetApproveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ApproveTime
+	}
+	return nil
+}
+
+type MarkReportSubmittedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The milestone report: its resource name (calls/{call}/applications/{application}/reports/{report})
+	// or id in the applications service.
+	Report        string `protobuf:"bytes,2,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkReportSubmittedRequest) Reset() {
+	*x = MarkReportSubmittedRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkReportSubmittedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkReportSubmittedRequest) ProtoMessage() {}
+
+func (x *MarkReportSubmittedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkReportSubmittedRequest.ProtoReflect.Descriptor instead.
+func (*MarkReportSubmittedRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MarkReportSubmittedRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MarkReportSubmittedRequest) GetReport() string {
+	if x != nil {
+		return x.Report
+	}
+	return ""
+}
+
+type GetCommitmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCommitmentRequest) Reset() {
+	*x = GetCommitmentRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCommitmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCommitmentRequest) ProtoMessage() {}
+
+func (x *GetCommitmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCommitmentRequest.ProtoReflect.Descriptor instead.
+func (*GetCommitmentRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetCommitmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CancelRemainingTranchesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why the remaining tranches are cancelled (e.g. the milestone report is months late).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRemainingTranchesRequest) Reset() {
+	*x = CancelRemainingTranchesRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRemainingTranchesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRemainingTranchesRequest) ProtoMessage() {}
+
+func (x *CancelRemainingTranchesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRemainingTranchesRequest.ProtoReflect.Descriptor instead.
+func (*CancelRemainingTranchesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CancelRemainingTranchesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CancelRemainingTranchesRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type UpdateBeneficiaryAccountRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Iban          string                 `protobuf:"bytes,2,opt,name=iban,proto3" json:"iban,omitempty"`
+	Bic           string                 `protobuf:"bytes,3,opt,name=bic,proto3" json:"bic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBeneficiaryAccountRequest) Reset() {
+	*x = UpdateBeneficiaryAccountRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBeneficiaryAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBeneficiaryAccountRequest) ProtoMessage() {}
+
+func (x *UpdateBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateBeneficiaryAccountRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateBeneficiaryAccountRequest) GetIban() string {
+	if x != nil {
+		return x.Iban
+	}
+	return ""
+}
+
+func (x *UpdateBeneficiaryAccountRequest) GetBic() string {
+	if x != nil {
+		return x.Bic
+	}
+	return ""
+}
+
+type ApproveBeneficiaryAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The IBAN of the pending account being approved, as the finance officer saw it: if the applicant
+	// changed it again meanwhile, the approval is refused rather than applied to an account nobody checked.
+	Iban          string `protobuf:"bytes,2,opt,name=iban,proto3" json:"iban,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveBeneficiaryAccountRequest) Reset() {
+	*x = ApproveBeneficiaryAccountRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveBeneficiaryAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveBeneficiaryAccountRequest) ProtoMessage() {}
+
+func (x *ApproveBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
+func (*ApproveBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ApproveBeneficiaryAccountRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveBeneficiaryAccountRequest) GetIban() string {
+	if x != nil {
+		return x.Iban
+	}
+	return ""
+}
+
 var File_guichet_payments_v1_payments_proto protoreflect.FileDescriptor
 
 const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\n" +
-	"\"guichet/payments/v1/payments.proto\x12\x13guichet.payments.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x01\n" +
+	"\"guichet/payments/v1/payments.proto\x12\x13guichet.payments.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n" +
 	"\n" +
 	"CallBudget\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
@@ -1091,9 +1603,11 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x0fcommitted_cents\x18\x03 \x01(\x03R\x0ecommittedCents\x12\x1d\n" +
 	"\n" +
 	"paid_cents\x18\x04 \x01(\x03R\tpaidCents\x12'\n" +
-	"\x0favailable_cents\x18\x05 \x01(\x03R\x0eavailableCents\"L\n" +
+	"\x0favailable_cents\x18\x05 \x01(\x03R\x0eavailableCents\x12.\n" +
+	"\x13advance_max_percent\x18\x06 \x01(\x05R\x11advanceMaxPercent\x12.\n" +
+	"\x13interim_max_percent\x18\a \x01(\x05R\x11interimMaxPercent\"L\n" +
 	"\x14GetCallBudgetRequest\x124\n" +
-	"\x04name\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^calls/[a-z0-9-]+/budget$R\x04name\"\x9e\x03\n" +
+	"\x04name\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^calls/[a-z0-9-]+/budget$R\x04name\"\x8a\x04\n" +
 	"\aTranche\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x1a\n" +
@@ -1110,7 +1624,10 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x05batch\x18\v \x01(\tR\x05batch\x12)\n" +
 	"\x10rejection_reason\x18\f \x01(\tR\x0frejectionReason\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"_\n" +
+	"updateTime\x12\x16\n" +
+	"\x06report\x18\x0e \x01(\tR\x06report\x12!\n" +
+	"\fcancelled_by\x18\x0f \x01(\tR\vcancelledBy\x12/\n" +
+	"\x13cancellation_reason\x18\x10 \x01(\tR\x12cancellationReason\"_\n" +
 	"\x13ListTranchesRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"P\n" +
 	"\x14ListTranchesResponse\x128\n" +
@@ -1140,10 +1657,12 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\x9f\x01\n" +
 	"\x1aConfirmPaymentBatchRequest\x126\n" +
 	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^payment-batches/[a-z0-9]+$R\x04name\x12I\n" +
-	"\boutcomes\x18\x02 \x03(\v2#.guichet.payments.v1.TrancheOutcomeB\b\xbaH\x05\x92\x01\x02\b\x01R\boutcomes\"v\n" +
+	"\boutcomes\x18\x02 \x03(\v2#.guichet.payments.v1.TrancheOutcomeB\b\xbaH\x05\x92\x01\x02\b\x01R\boutcomes\"\xec\x01\n" +
 	"\x15OpenCallBudgetRequest\x12-\n" +
 	"\x04call\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04call\x12.\n" +
-	"\x0eenvelope_cents\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\renvelopeCents\"m\n" +
+	"\x0eenvelope_cents\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\renvelopeCents\x129\n" +
+	"\x13advance_max_percent\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11advanceMaxPercent\x129\n" +
+	"\x13interim_max_percent\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent\"m\n" +
 	"\x0ePlannedTranche\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12*\n" +
@@ -1157,14 +1676,52 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12*\n" +
 	"\famount_cents\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\vamountCents\x12I\n" +
 	"\btranches\x18\x03 \x03(\v2#.guichet.payments.v1.PlannedTrancheB\b\xbaH\x05\x92\x01\x02\b\x01R\btranches\x12J\n" +
-	"\vbeneficiary\x18\x04 \x01(\v2 .guichet.payments.v1.BeneficiaryB\x06\xbaH\x03\xc8\x01\x01R\vbeneficiary\"\xba\x01\n" +
+	"\vbeneficiary\x18\x04 \x01(\v2 .guichet.payments.v1.BeneficiaryB\x06\xbaH\x03\xc8\x01\x01R\vbeneficiary\"\x83\x05\n" +
 	"\n" +
 	"Commitment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\famount_cents\x18\x02 \x01(\x03R\vamountCents\x128\n" +
 	"\btranches\x18\x03 \x03(\v2\x1c.guichet.payments.v1.TrancheR\btranches\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime2\x90\t\n" +
+	"createTime\x124\n" +
+	"\x16agreement_amount_cents\x18\x05 \x01(\x03R\x14agreementAmountCents\x12\x1d\n" +
+	"\n" +
+	"paid_cents\x18\x06 \x01(\x03R\tpaidCents\x12'\n" +
+	"\x0fcancelled_cents\x18\a \x01(\x03R\x0ecancelledCents\x12!\n" +
+	"\fcancelled_by\x18\b \x01(\tR\vcancelledBy\x12/\n" +
+	"\x13cancellation_reason\x18\t \x01(\tR\x12cancellationReason\x12;\n" +
+	"\vcancel_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"cancelTime\x12#\n" +
+	"\rkept_tranches\x18\v \x03(\tR\fkeptTranches\x12A\n" +
+	"\aaccount\x18\f \x01(\v2'.guichet.payments.v1.BeneficiaryAccountR\aaccount\x12P\n" +
+	"\x0fpending_account\x18\r \x01(\v2'.guichet.payments.v1.BeneficiaryAccountR\x0ependingAccount\"\xaa\x02\n" +
+	"\x12BeneficiaryAccount\x12\x16\n" +
+	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x12\n" +
+	"\x04iban\x18\x02 \x01(\tR\x04iban\x12\x10\n" +
+	"\x03bic\x18\x03 \x01(\tR\x03bic\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12!\n" +
+	"\frequested_by\x18\x05 \x01(\tR\vrequestedBy\x12=\n" +
+	"\frequest_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestTime\x12\x1f\n" +
+	"\vapproved_by\x18\a \x01(\tR\n" +
+	"approvedBy\x12=\n" +
+	"\fapprove_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vapproveTime\"\x86\x01\n" +
+	"\x1aMarkReportSubmittedRequest\x12/\n" +
+	"\x04name\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tranches/[a-z0-9]+$R\x04name\x127\n" +
+	"\x06report\x18\x02 \x01(\tB\x1f\xbaH\x1cr\x1a\x10\x01\x18\xac\x022\x13^[A-Za-z0-9._:/-]+$R\x06report\"g\n" +
+	"\x14GetCommitmentRequest\x12O\n" +
+	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\"\x95\x01\n" +
+	"\x1eCancelRemainingTranchesRequest\x12O\n" +
+	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"\xac\x01\n" +
+	"\x1fUpdateBeneficiaryAccountRequest\x12O\n" +
+	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1d\n" +
+	"\x04iban\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x0f\x182R\x04iban\x12\x19\n" +
+	"\x03bic\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\x03bic\"\x90\x01\n" +
+	" ApproveBeneficiaryAccountRequest\x12O\n" +
+	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1b\n" +
+	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xed\x0e\n" +
 	"\x0ePaymentService\x12~\n" +
 	"\rGetCallBudget\x12).guichet.payments.v1.GetCallBudgetRequest\x1a\x1f.guichet.payments.v1.CallBudget\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=calls/*/budget}\x12\x99\x01\n" +
 	"\fListTranches\x12(.guichet.payments.v1.ListTranchesRequest\x1a).guichet.payments.v1.ListTranchesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=calls/*/applications/*}/tranches\x12\x84\x01\n" +
@@ -1175,7 +1732,12 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"GetPain001\x12&.guichet.payments.v1.GetPain001Request\x1a\x14.google.api.HttpBody\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{name=payment-batches/*}/pain001.xml\x12\x9a\x01\n" +
 	"\x13ConfirmPaymentBatch\x12/.guichet.payments.v1.ConfirmPaymentBatchRequest\x1a!.guichet.payments.v1.PaymentBatch\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/{name=payment-batches/*}:confirm\x12]\n" +
 	"\x0eOpenCallBudget\x12*.guichet.payments.v1.OpenCallBudgetRequest\x1a\x1f.guichet.payments.v1.CallBudget\x12W\n" +
-	"\vCommitGrant\x12'.guichet.payments.v1.CommitGrantRequest\x1a\x1f.guichet.payments.v1.CommitmentBEZCgithub.com/guichet/guichet/proto/gen/guichet/payments/v1;paymentsv1b\x06proto3"
+	"\vCommitGrant\x12'.guichet.payments.v1.CommitGrantRequest\x1a\x1f.guichet.payments.v1.Commitment\x12d\n" +
+	"\x13MarkReportSubmitted\x12/.guichet.payments.v1.MarkReportSubmittedRequest\x1a\x1c.guichet.payments.v1.Tranche\x12\x91\x01\n" +
+	"\rGetCommitment\x12).guichet.payments.v1.GetCommitmentRequest\x1a\x1f.guichet.payments.v1.Commitment\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{name=calls/*/applications/*/commitment}\x12\xaf\x01\n" +
+	"\x17CancelRemainingTranches\x123.guichet.payments.v1.CancelRemainingTranchesRequest\x1a\x1f.guichet.payments.v1.Commitment\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{name=calls/*/applications/*/commitment}:cancel\x12q\n" +
+	"\x18UpdateBeneficiaryAccount\x124.guichet.payments.v1.UpdateBeneficiaryAccountRequest\x1a\x1f.guichet.payments.v1.Commitment\x12\xbb\x01\n" +
+	"\x19ApproveBeneficiaryAccount\x125.guichet.payments.v1.ApproveBeneficiaryAccountRequest\x1a\x1f.guichet.payments.v1.Commitment\"F\x82\xd3\xe4\x93\x02@:\x01*\";/v1/{name=calls/*/applications/*/commitment}:approveAccountBEZCgithub.com/guichet/guichet/proto/gen/guichet/payments/v1;paymentsv1b\x06proto3"
 
 var (
 	file_guichet_payments_v1_payments_proto_rawDescOnce sync.Once
@@ -1189,60 +1751,81 @@ func file_guichet_payments_v1_payments_proto_rawDescGZIP() []byte {
 	return file_guichet_payments_v1_payments_proto_rawDescData
 }
 
-var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_guichet_payments_v1_payments_proto_goTypes = []any{
-	(*CallBudget)(nil),                 // 0: guichet.payments.v1.CallBudget
-	(*GetCallBudgetRequest)(nil),       // 1: guichet.payments.v1.GetCallBudgetRequest
-	(*Tranche)(nil),                    // 2: guichet.payments.v1.Tranche
-	(*ListTranchesRequest)(nil),        // 3: guichet.payments.v1.ListTranchesRequest
-	(*ListTranchesResponse)(nil),       // 4: guichet.payments.v1.ListTranchesResponse
-	(*CertifyTrancheRequest)(nil),      // 5: guichet.payments.v1.CertifyTrancheRequest
-	(*OrderTrancheRequest)(nil),        // 6: guichet.payments.v1.OrderTrancheRequest
-	(*PaymentBatch)(nil),               // 7: guichet.payments.v1.PaymentBatch
-	(*CreatePaymentBatchRequest)(nil),  // 8: guichet.payments.v1.CreatePaymentBatchRequest
-	(*GetPain001Request)(nil),          // 9: guichet.payments.v1.GetPain001Request
-	(*TrancheOutcome)(nil),             // 10: guichet.payments.v1.TrancheOutcome
-	(*ConfirmPaymentBatchRequest)(nil), // 11: guichet.payments.v1.ConfirmPaymentBatchRequest
-	(*OpenCallBudgetRequest)(nil),      // 12: guichet.payments.v1.OpenCallBudgetRequest
-	(*PlannedTranche)(nil),             // 13: guichet.payments.v1.PlannedTranche
-	(*Beneficiary)(nil),                // 14: guichet.payments.v1.Beneficiary
-	(*CommitGrantRequest)(nil),         // 15: guichet.payments.v1.CommitGrantRequest
-	(*Commitment)(nil),                 // 16: guichet.payments.v1.Commitment
-	(*timestamppb.Timestamp)(nil),      // 17: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),          // 18: google.api.HttpBody
+	(*CallBudget)(nil),                       // 0: guichet.payments.v1.CallBudget
+	(*GetCallBudgetRequest)(nil),             // 1: guichet.payments.v1.GetCallBudgetRequest
+	(*Tranche)(nil),                          // 2: guichet.payments.v1.Tranche
+	(*ListTranchesRequest)(nil),              // 3: guichet.payments.v1.ListTranchesRequest
+	(*ListTranchesResponse)(nil),             // 4: guichet.payments.v1.ListTranchesResponse
+	(*CertifyTrancheRequest)(nil),            // 5: guichet.payments.v1.CertifyTrancheRequest
+	(*OrderTrancheRequest)(nil),              // 6: guichet.payments.v1.OrderTrancheRequest
+	(*PaymentBatch)(nil),                     // 7: guichet.payments.v1.PaymentBatch
+	(*CreatePaymentBatchRequest)(nil),        // 8: guichet.payments.v1.CreatePaymentBatchRequest
+	(*GetPain001Request)(nil),                // 9: guichet.payments.v1.GetPain001Request
+	(*TrancheOutcome)(nil),                   // 10: guichet.payments.v1.TrancheOutcome
+	(*ConfirmPaymentBatchRequest)(nil),       // 11: guichet.payments.v1.ConfirmPaymentBatchRequest
+	(*OpenCallBudgetRequest)(nil),            // 12: guichet.payments.v1.OpenCallBudgetRequest
+	(*PlannedTranche)(nil),                   // 13: guichet.payments.v1.PlannedTranche
+	(*Beneficiary)(nil),                      // 14: guichet.payments.v1.Beneficiary
+	(*CommitGrantRequest)(nil),               // 15: guichet.payments.v1.CommitGrantRequest
+	(*Commitment)(nil),                       // 16: guichet.payments.v1.Commitment
+	(*BeneficiaryAccount)(nil),               // 17: guichet.payments.v1.BeneficiaryAccount
+	(*MarkReportSubmittedRequest)(nil),       // 18: guichet.payments.v1.MarkReportSubmittedRequest
+	(*GetCommitmentRequest)(nil),             // 19: guichet.payments.v1.GetCommitmentRequest
+	(*CancelRemainingTranchesRequest)(nil),   // 20: guichet.payments.v1.CancelRemainingTranchesRequest
+	(*UpdateBeneficiaryAccountRequest)(nil),  // 21: guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	(*ApproveBeneficiaryAccountRequest)(nil), // 22: guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	(*timestamppb.Timestamp)(nil),            // 23: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),                // 24: google.api.HttpBody
 }
 var file_guichet_payments_v1_payments_proto_depIdxs = []int32{
-	17, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
+	23, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: guichet.payments.v1.ListTranchesResponse.tranches:type_name -> guichet.payments.v1.Tranche
-	17, // 2: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
+	23, // 2: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
 	10, // 3: guichet.payments.v1.ConfirmPaymentBatchRequest.outcomes:type_name -> guichet.payments.v1.TrancheOutcome
 	13, // 4: guichet.payments.v1.CommitGrantRequest.tranches:type_name -> guichet.payments.v1.PlannedTranche
 	14, // 5: guichet.payments.v1.CommitGrantRequest.beneficiary:type_name -> guichet.payments.v1.Beneficiary
 	2,  // 6: guichet.payments.v1.Commitment.tranches:type_name -> guichet.payments.v1.Tranche
-	17, // 7: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: guichet.payments.v1.PaymentService.GetCallBudget:input_type -> guichet.payments.v1.GetCallBudgetRequest
-	3,  // 9: guichet.payments.v1.PaymentService.ListTranches:input_type -> guichet.payments.v1.ListTranchesRequest
-	5,  // 10: guichet.payments.v1.PaymentService.CertifyTranche:input_type -> guichet.payments.v1.CertifyTrancheRequest
-	6,  // 11: guichet.payments.v1.PaymentService.OrderTranche:input_type -> guichet.payments.v1.OrderTrancheRequest
-	8,  // 12: guichet.payments.v1.PaymentService.CreatePaymentBatch:input_type -> guichet.payments.v1.CreatePaymentBatchRequest
-	9,  // 13: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
-	11, // 14: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
-	12, // 15: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
-	15, // 16: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
-	0,  // 17: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
-	4,  // 18: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
-	2,  // 19: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
-	2,  // 20: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
-	7,  // 21: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	18, // 22: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
-	7,  // 23: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	0,  // 24: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
-	16, // 25: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
-	17, // [17:26] is the sub-list for method output_type
-	8,  // [8:17] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	23, // 7: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
+	23, // 8: guichet.payments.v1.Commitment.cancel_time:type_name -> google.protobuf.Timestamp
+	17, // 9: guichet.payments.v1.Commitment.account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	17, // 10: guichet.payments.v1.Commitment.pending_account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	23, // 11: guichet.payments.v1.BeneficiaryAccount.request_time:type_name -> google.protobuf.Timestamp
+	23, // 12: guichet.payments.v1.BeneficiaryAccount.approve_time:type_name -> google.protobuf.Timestamp
+	1,  // 13: guichet.payments.v1.PaymentService.GetCallBudget:input_type -> guichet.payments.v1.GetCallBudgetRequest
+	3,  // 14: guichet.payments.v1.PaymentService.ListTranches:input_type -> guichet.payments.v1.ListTranchesRequest
+	5,  // 15: guichet.payments.v1.PaymentService.CertifyTranche:input_type -> guichet.payments.v1.CertifyTrancheRequest
+	6,  // 16: guichet.payments.v1.PaymentService.OrderTranche:input_type -> guichet.payments.v1.OrderTrancheRequest
+	8,  // 17: guichet.payments.v1.PaymentService.CreatePaymentBatch:input_type -> guichet.payments.v1.CreatePaymentBatchRequest
+	9,  // 18: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
+	11, // 19: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
+	12, // 20: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
+	15, // 21: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
+	18, // 22: guichet.payments.v1.PaymentService.MarkReportSubmitted:input_type -> guichet.payments.v1.MarkReportSubmittedRequest
+	19, // 23: guichet.payments.v1.PaymentService.GetCommitment:input_type -> guichet.payments.v1.GetCommitmentRequest
+	20, // 24: guichet.payments.v1.PaymentService.CancelRemainingTranches:input_type -> guichet.payments.v1.CancelRemainingTranchesRequest
+	21, // 25: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:input_type -> guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	22, // 26: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:input_type -> guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	0,  // 27: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
+	4,  // 28: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
+	2,  // 29: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
+	2,  // 30: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
+	7,  // 31: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	24, // 32: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
+	7,  // 33: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	0,  // 34: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
+	16, // 35: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
+	2,  // 36: guichet.payments.v1.PaymentService.MarkReportSubmitted:output_type -> guichet.payments.v1.Tranche
+	16, // 37: guichet.payments.v1.PaymentService.GetCommitment:output_type -> guichet.payments.v1.Commitment
+	16, // 38: guichet.payments.v1.PaymentService.CancelRemainingTranches:output_type -> guichet.payments.v1.Commitment
+	16, // 39: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	16, // 40: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	27, // [27:41] is the sub-list for method output_type
+	13, // [13:27] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_guichet_payments_v1_payments_proto_init() }
@@ -1256,7 +1839,7 @@ func file_guichet_payments_v1_payments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_payments_v1_payments_proto_rawDesc), len(file_guichet_payments_v1_payments_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

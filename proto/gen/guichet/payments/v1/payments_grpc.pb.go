@@ -20,15 +20,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PaymentService_GetCallBudget_FullMethodName       = "/guichet.payments.v1.PaymentService/GetCallBudget"
-	PaymentService_ListTranches_FullMethodName        = "/guichet.payments.v1.PaymentService/ListTranches"
-	PaymentService_CertifyTranche_FullMethodName      = "/guichet.payments.v1.PaymentService/CertifyTranche"
-	PaymentService_OrderTranche_FullMethodName        = "/guichet.payments.v1.PaymentService/OrderTranche"
-	PaymentService_CreatePaymentBatch_FullMethodName  = "/guichet.payments.v1.PaymentService/CreatePaymentBatch"
-	PaymentService_GetPain001_FullMethodName          = "/guichet.payments.v1.PaymentService/GetPain001"
-	PaymentService_ConfirmPaymentBatch_FullMethodName = "/guichet.payments.v1.PaymentService/ConfirmPaymentBatch"
-	PaymentService_OpenCallBudget_FullMethodName      = "/guichet.payments.v1.PaymentService/OpenCallBudget"
-	PaymentService_CommitGrant_FullMethodName         = "/guichet.payments.v1.PaymentService/CommitGrant"
+	PaymentService_GetCallBudget_FullMethodName             = "/guichet.payments.v1.PaymentService/GetCallBudget"
+	PaymentService_ListTranches_FullMethodName              = "/guichet.payments.v1.PaymentService/ListTranches"
+	PaymentService_CertifyTranche_FullMethodName            = "/guichet.payments.v1.PaymentService/CertifyTranche"
+	PaymentService_OrderTranche_FullMethodName              = "/guichet.payments.v1.PaymentService/OrderTranche"
+	PaymentService_CreatePaymentBatch_FullMethodName        = "/guichet.payments.v1.PaymentService/CreatePaymentBatch"
+	PaymentService_GetPain001_FullMethodName                = "/guichet.payments.v1.PaymentService/GetPain001"
+	PaymentService_ConfirmPaymentBatch_FullMethodName       = "/guichet.payments.v1.PaymentService/ConfirmPaymentBatch"
+	PaymentService_OpenCallBudget_FullMethodName            = "/guichet.payments.v1.PaymentService/OpenCallBudget"
+	PaymentService_CommitGrant_FullMethodName               = "/guichet.payments.v1.PaymentService/CommitGrant"
+	PaymentService_MarkReportSubmitted_FullMethodName       = "/guichet.payments.v1.PaymentService/MarkReportSubmitted"
+	PaymentService_GetCommitment_FullMethodName             = "/guichet.payments.v1.PaymentService/GetCommitment"
+	PaymentService_CancelRemainingTranches_FullMethodName   = "/guichet.payments.v1.PaymentService/CancelRemainingTranches"
+	PaymentService_UpdateBeneficiaryAccount_FullMethodName  = "/guichet.payments.v1.PaymentService/UpdateBeneficiaryAccount"
+	PaymentService_ApproveBeneficiaryAccount_FullMethodName = "/guichet.payments.v1.PaymentService/ApproveBeneficiaryAccount"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
@@ -53,8 +58,26 @@ type PaymentServiceClient interface {
 	ConfirmPaymentBatch(ctx context.Context, in *ConfirmPaymentBatchRequest, opts ...grpc.CallOption) (*PaymentBatch, error)
 	// Opens the budget of a call with its envelope. Internal (role system). Idempotent.
 	OpenCallBudget(ctx context.Context, in *OpenCallBudgetRequest, opts ...grpc.CallOption) (*CallBudget, error)
-	// Commits the amount of a signed grant agreement and plans its tranches. Internal (role system). Idempotent.
+	// Commits the amount of a signed grant agreement and plans its tranches, after checking the schedule
+	// against the call's limits. Internal (role system). Idempotent.
 	CommitGrant(ctx context.Context, in *CommitGrantRequest, opts ...grpc.CallOption) (*Commitment, error)
+	// Records that the milestone report of a tranche was filed: PLANNED becomes REPORT_SUBMITTED, which
+	// certification requires for every tranche but the advance. Internal (role system). Idempotent.
+	MarkReportSubmitted(ctx context.Context, in *MarkReportSubmittedRequest, opts ...grpc.CallOption) (*Tranche, error)
+	// Returns a project's commitment: amounts, tranches, bank account and any change awaiting approval.
+	// Its owner organisation and staff.
+	GetCommitment(ctx context.Context, in *GetCommitmentRequest, opts ...grpc.CallOption) (*Commitment, error)
+	// Cancels the tranches of a project whose payment is not yet ordered (decommitment): their money
+	// returns to the call's envelope. Tranches already ordered or exported are kept and will be paid.
+	// Programme officer. Idempotent.
+	CancelRemainingTranches(ctx context.Context, in *CancelRemainingTranchesRequest, opts ...grpc.CallOption) (*Commitment, error)
+	// Records a corrected bank account of the beneficiary, pending a finance officer's approval; until
+	// then no tranche of the project can be put in a payment batch. Internal (role system), called when
+	// the applicant corrects its IBAN. Idempotent.
+	UpdateBeneficiaryAccount(ctx context.Context, in *UpdateBeneficiaryAccountRequest, opts ...grpc.CallOption) (*Commitment, error)
+	// Approves the bank account change awaiting approval: later payment files use it. Finance officer.
+	// Idempotent.
+	ApproveBeneficiaryAccount(ctx context.Context, in *ApproveBeneficiaryAccountRequest, opts ...grpc.CallOption) (*Commitment, error)
 }
 
 type paymentServiceClient struct {
@@ -155,6 +178,56 @@ func (c *paymentServiceClient) CommitGrant(ctx context.Context, in *CommitGrantR
 	return out, nil
 }
 
+func (c *paymentServiceClient) MarkReportSubmitted(ctx context.Context, in *MarkReportSubmittedRequest, opts ...grpc.CallOption) (*Tranche, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Tranche)
+	err := c.cc.Invoke(ctx, PaymentService_MarkReportSubmitted_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) GetCommitment(ctx context.Context, in *GetCommitmentRequest, opts ...grpc.CallOption) (*Commitment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Commitment)
+	err := c.cc.Invoke(ctx, PaymentService_GetCommitment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) CancelRemainingTranches(ctx context.Context, in *CancelRemainingTranchesRequest, opts ...grpc.CallOption) (*Commitment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Commitment)
+	err := c.cc.Invoke(ctx, PaymentService_CancelRemainingTranches_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) UpdateBeneficiaryAccount(ctx context.Context, in *UpdateBeneficiaryAccountRequest, opts ...grpc.CallOption) (*Commitment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Commitment)
+	err := c.cc.Invoke(ctx, PaymentService_UpdateBeneficiaryAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) ApproveBeneficiaryAccount(ctx context.Context, in *ApproveBeneficiaryAccountRequest, opts ...grpc.CallOption) (*Commitment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Commitment)
+	err := c.cc.Invoke(ctx, PaymentService_ApproveBeneficiaryAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
@@ -177,8 +250,26 @@ type PaymentServiceServer interface {
 	ConfirmPaymentBatch(context.Context, *ConfirmPaymentBatchRequest) (*PaymentBatch, error)
 	// Opens the budget of a call with its envelope. Internal (role system). Idempotent.
 	OpenCallBudget(context.Context, *OpenCallBudgetRequest) (*CallBudget, error)
-	// Commits the amount of a signed grant agreement and plans its tranches. Internal (role system). Idempotent.
+	// Commits the amount of a signed grant agreement and plans its tranches, after checking the schedule
+	// against the call's limits. Internal (role system). Idempotent.
 	CommitGrant(context.Context, *CommitGrantRequest) (*Commitment, error)
+	// Records that the milestone report of a tranche was filed: PLANNED becomes REPORT_SUBMITTED, which
+	// certification requires for every tranche but the advance. Internal (role system). Idempotent.
+	MarkReportSubmitted(context.Context, *MarkReportSubmittedRequest) (*Tranche, error)
+	// Returns a project's commitment: amounts, tranches, bank account and any change awaiting approval.
+	// Its owner organisation and staff.
+	GetCommitment(context.Context, *GetCommitmentRequest) (*Commitment, error)
+	// Cancels the tranches of a project whose payment is not yet ordered (decommitment): their money
+	// returns to the call's envelope. Tranches already ordered or exported are kept and will be paid.
+	// Programme officer. Idempotent.
+	CancelRemainingTranches(context.Context, *CancelRemainingTranchesRequest) (*Commitment, error)
+	// Records a corrected bank account of the beneficiary, pending a finance officer's approval; until
+	// then no tranche of the project can be put in a payment batch. Internal (role system), called when
+	// the applicant corrects its IBAN. Idempotent.
+	UpdateBeneficiaryAccount(context.Context, *UpdateBeneficiaryAccountRequest) (*Commitment, error)
+	// Approves the bank account change awaiting approval: later payment files use it. Finance officer.
+	// Idempotent.
+	ApproveBeneficiaryAccount(context.Context, *ApproveBeneficiaryAccountRequest) (*Commitment, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -215,6 +306,21 @@ func (UnimplementedPaymentServiceServer) OpenCallBudget(context.Context, *OpenCa
 }
 func (UnimplementedPaymentServiceServer) CommitGrant(context.Context, *CommitGrantRequest) (*Commitment, error) {
 	return nil, status.Error(codes.Unimplemented, "method CommitGrant not implemented")
+}
+func (UnimplementedPaymentServiceServer) MarkReportSubmitted(context.Context, *MarkReportSubmittedRequest) (*Tranche, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkReportSubmitted not implemented")
+}
+func (UnimplementedPaymentServiceServer) GetCommitment(context.Context, *GetCommitmentRequest) (*Commitment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCommitment not implemented")
+}
+func (UnimplementedPaymentServiceServer) CancelRemainingTranches(context.Context, *CancelRemainingTranchesRequest) (*Commitment, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelRemainingTranches not implemented")
+}
+func (UnimplementedPaymentServiceServer) UpdateBeneficiaryAccount(context.Context, *UpdateBeneficiaryAccountRequest) (*Commitment, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateBeneficiaryAccount not implemented")
+}
+func (UnimplementedPaymentServiceServer) ApproveBeneficiaryAccount(context.Context, *ApproveBeneficiaryAccountRequest) (*Commitment, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveBeneficiaryAccount not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -399,6 +505,96 @@ func _PaymentService_CommitGrant_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_MarkReportSubmitted_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkReportSubmittedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).MarkReportSubmitted(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_MarkReportSubmitted_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).MarkReportSubmitted(ctx, req.(*MarkReportSubmittedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_GetCommitment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCommitmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).GetCommitment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_GetCommitment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).GetCommitment(ctx, req.(*GetCommitmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_CancelRemainingTranches_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelRemainingTranchesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).CancelRemainingTranches(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_CancelRemainingTranches_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).CancelRemainingTranches(ctx, req.(*CancelRemainingTranchesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_UpdateBeneficiaryAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBeneficiaryAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).UpdateBeneficiaryAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_UpdateBeneficiaryAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).UpdateBeneficiaryAccount(ctx, req.(*UpdateBeneficiaryAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_ApproveBeneficiaryAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveBeneficiaryAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ApproveBeneficiaryAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ApproveBeneficiaryAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ApproveBeneficiaryAccount(ctx, req.(*ApproveBeneficiaryAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -441,6 +637,26 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CommitGrant",
 			Handler:    _PaymentService_CommitGrant_Handler,
+		},
+		{
+			MethodName: "MarkReportSubmitted",
+			Handler:    _PaymentService_MarkReportSubmitted_Handler,
+		},
+		{
+			MethodName: "GetCommitment",
+			Handler:    _PaymentService_GetCommitment_Handler,
+		},
+		{
+			MethodName: "CancelRemainingTranches",
+			Handler:    _PaymentService_CancelRemainingTranches_Handler,
+		},
+		{
+			MethodName: "UpdateBeneficiaryAccount",
+			Handler:    _PaymentService_UpdateBeneficiaryAccount_Handler,
+		},
+		{
+			MethodName: "ApproveBeneficiaryAccount",
+			Handler:    _PaymentService_ApproveBeneficiaryAccount_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

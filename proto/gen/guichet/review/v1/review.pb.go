@@ -27,9 +27,11 @@ const (
 type Declaration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// calls/{call}/declarations/{subject}
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Reviewer      string                 `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
-	SignTime      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Reviewer string                 `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	SignTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	// Expertise keywords, normalised (lower case, trimmed, sorted, without repeats).
+	Expertise     []string `protobuf:"bytes,4,rep,name=expertise,proto3" json:"expertise,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -85,11 +87,21 @@ func (x *Declaration) GetSignTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Declaration) GetExpertise() []string {
+	if x != nil {
+		return x.Expertise
+	}
+	return nil
+}
+
 type SignDeclarationRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The reviewer states that it has read and accepts the declaration of interests.
-	Accepted      bool `protobuf:"varint,2,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	Accepted bool `protobuf:"varint,2,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Keywords of the reviewer's expertise, preferred by the assignment when loads allow. Signing
+	// again keeps the first signature and replaces the expertise.
+	Expertise     []string `protobuf:"bytes,3,rep,name=expertise,proto3" json:"expertise,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -138,17 +150,26 @@ func (x *SignDeclarationRequest) GetAccepted() bool {
 	return false
 }
 
+func (x *SignDeclarationRequest) GetExpertise() []string {
+	if x != nil {
+		return x.Expertise
+	}
+	return nil
+}
+
 type Assignment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// calls/{call}/applications/{application}
 	Application string `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
 	Reviewer    string `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
-	// ASSIGNED or REVIEWED.
+	// ASSIGNED, REVIEWED or RECUSED (after a déport: only its chair still lists it).
 	State            string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
 	ApplicationTitle string                 `protobuf:"bytes,4,opt,name=application_title,json=applicationTitle,proto3" json:"application_title,omitempty"`
 	CreateTime       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The reviewer's declaration on this application: UNDECLARED, NO_CONFLICT or CONFLICT.
+	ConflictDeclaration string `protobuf:"bytes,6,opt,name=conflict_declaration,json=conflictDeclaration,proto3" json:"conflict_declaration,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Assignment) Reset() {
@@ -216,6 +237,13 @@ func (x *Assignment) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Assignment) GetConflictDeclaration() string {
+	if x != nil {
+		return x.ConflictDeclaration
+	}
+	return ""
+}
+
 type ListAssignmentsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
@@ -261,10 +289,13 @@ func (x *ListAssignmentsRequest) GetParent() string {
 }
 
 type ListAssignmentsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Assignments   []*Assignment          `protobuf:"bytes,1,rep,name=assignments,proto3" json:"assignments,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Assignments []*Assignment          `protobuf:"bytes,1,rep,name=assignments,proto3" json:"assignments,omitempty"`
+	// For the chair: applications with fewer active reviewers than they need (a déport found no
+	// replacement). Empty for reviewers.
+	NeedsReviewers []*ReviewerShortfall `protobuf:"bytes,2,rep,name=needs_reviewers,json=needsReviewers,proto3" json:"needs_reviewers,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListAssignmentsResponse) Reset() {
@@ -304,6 +335,222 @@ func (x *ListAssignmentsResponse) GetAssignments() []*Assignment {
 	return nil
 }
 
+func (x *ListAssignmentsResponse) GetNeedsReviewers() []*ReviewerShortfall {
+	if x != nil {
+		return x.NeedsReviewers
+	}
+	return nil
+}
+
+type ReviewerShortfall struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Application      string                 `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	ApplicationTitle string                 `protobuf:"bytes,2,opt,name=application_title,json=applicationTitle,proto3" json:"application_title,omitempty"`
+	// Reviewers still to assign.
+	Missing       int32 `protobuf:"varint,3,opt,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewerShortfall) Reset() {
+	*x = ReviewerShortfall{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewerShortfall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewerShortfall) ProtoMessage() {}
+
+func (x *ReviewerShortfall) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewerShortfall.ProtoReflect.Descriptor instead.
+func (*ReviewerShortfall) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ReviewerShortfall) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *ReviewerShortfall) GetApplicationTitle() string {
+	if x != nil {
+		return x.ApplicationTitle
+	}
+	return ""
+}
+
+func (x *ReviewerShortfall) GetMissing() int32 {
+	if x != nil {
+		return x.Missing
+	}
+	return 0
+}
+
+type ConflictDeclaration struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/conflicts/{reviewer}
+	Name        string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Application string `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"`
+	Reviewer    string `protobuf:"bytes,3,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	// true: a conflict of interest (déport); false: none.
+	Conflict      bool                   `protobuf:"varint,4,opt,name=conflict,proto3" json:"conflict,omitempty"`
+	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConflictDeclaration) Reset() {
+	*x = ConflictDeclaration{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConflictDeclaration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConflictDeclaration) ProtoMessage() {}
+
+func (x *ConflictDeclaration) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConflictDeclaration.ProtoReflect.Descriptor instead.
+func (*ConflictDeclaration) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ConflictDeclaration) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConflictDeclaration) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *ConflictDeclaration) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+func (x *ConflictDeclaration) GetConflict() bool {
+	if x != nil {
+		return x.Conflict
+	}
+	return false
+}
+
+func (x *ConflictDeclaration) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ConflictDeclaration) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type CreateConflictRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// true declares a conflict of interest (déport), false declares none.
+	Conflict bool `protobuf:"varint,2,opt,name=conflict,proto3" json:"conflict,omitempty"`
+	// Why: required with a conflict (it goes to the jury minutes).
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateConflictRequest) Reset() {
+	*x = CreateConflictRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateConflictRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateConflictRequest) ProtoMessage() {}
+
+func (x *CreateConflictRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateConflictRequest.ProtoReflect.Descriptor instead.
+func (*CreateConflictRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CreateConflictRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateConflictRequest) GetConflict() bool {
+	if x != nil {
+		return x.Conflict
+	}
+	return false
+}
+
+func (x *CreateConflictRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type CriterionScore struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Criterion string                 `protobuf:"bytes,1,opt,name=criterion,proto3" json:"criterion,omitempty"`
@@ -315,7 +562,7 @@ type CriterionScore struct {
 
 func (x *CriterionScore) Reset() {
 	*x = CriterionScore{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[5]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +574,7 @@ func (x *CriterionScore) String() string {
 func (*CriterionScore) ProtoMessage() {}
 
 func (x *CriterionScore) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[5]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +587,7 @@ func (x *CriterionScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CriterionScore.ProtoReflect.Descriptor instead.
 func (*CriterionScore) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{5}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CriterionScore) GetCriterion() string {
@@ -360,19 +607,22 @@ func (x *CriterionScore) GetScore() float64 {
 type Review struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// calls/{call}/applications/{application}/reviews/{reviewer}
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Reviewer      string                 `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
-	Scores        []*CriterionScore      `protobuf:"bytes,3,rep,name=scores,proto3" json:"scores,omitempty"`
-	Comment       string                 `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
-	Total         float64                `protobuf:"fixed64,5,opt,name=total,proto3" json:"total,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Reviewer   string                 `protobuf:"bytes,2,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	Scores     []*CriterionScore      `protobuf:"bytes,3,rep,name=scores,proto3" json:"scores,omitempty"`
+	Comment    string                 `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
+	Total      float64                `protobuf:"fixed64,5,opt,name=total,proto3" json:"total,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Output only, for the chair: the total as a z-score among this reviewer's totals in the call
+	// ((total - mean) / standard deviation); 0 when the reviewer has one review or all equal.
+	CalibratedTotal *float64 `protobuf:"fixed64,7,opt,name=calibrated_total,json=calibratedTotal,proto3,oneof" json:"calibrated_total,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Review) Reset() {
 	*x = Review{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[6]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -384,7 +634,7 @@ func (x *Review) String() string {
 func (*Review) ProtoMessage() {}
 
 func (x *Review) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[6]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -397,7 +647,7 @@ func (x *Review) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Review.ProtoReflect.Descriptor instead.
 func (*Review) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{6}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Review) GetName() string {
@@ -442,6 +692,13 @@ func (x *Review) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Review) GetCalibratedTotal() float64 {
+	if x != nil && x.CalibratedTotal != nil {
+		return *x.CalibratedTotal
+	}
+	return 0
+}
+
 type CreateReviewRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
@@ -452,7 +709,7 @@ type CreateReviewRequest struct {
 
 func (x *CreateReviewRequest) Reset() {
 	*x = CreateReviewRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[7]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +721,7 @@ func (x *CreateReviewRequest) String() string {
 func (*CreateReviewRequest) ProtoMessage() {}
 
 func (x *CreateReviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[7]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +734,7 @@ func (x *CreateReviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReviewRequest.ProtoReflect.Descriptor instead.
 func (*CreateReviewRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{7}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateReviewRequest) GetParent() string {
@@ -503,7 +760,7 @@ type ListReviewsRequest struct {
 
 func (x *ListReviewsRequest) Reset() {
 	*x = ListReviewsRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[8]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +772,7 @@ func (x *ListReviewsRequest) String() string {
 func (*ListReviewsRequest) ProtoMessage() {}
 
 func (x *ListReviewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[8]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +785,7 @@ func (x *ListReviewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewsRequest.ProtoReflect.Descriptor instead.
 func (*ListReviewsRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{8}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListReviewsRequest) GetParent() string {
@@ -547,7 +804,7 @@ type ListReviewsResponse struct {
 
 func (x *ListReviewsResponse) Reset() {
 	*x = ListReviewsResponse{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[9]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +816,7 @@ func (x *ListReviewsResponse) String() string {
 func (*ListReviewsResponse) ProtoMessage() {}
 
 func (x *ListReviewsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[9]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,12 +829,439 @@ func (x *ListReviewsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewsResponse.ProtoReflect.Descriptor instead.
 func (*ListReviewsResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{9}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListReviewsResponse) GetReviews() []*Review {
 	if x != nil {
 		return x.Reviews
+	}
+	return nil
+}
+
+type ListDivergencesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDivergencesRequest) Reset() {
+	*x = ListDivergencesRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivergencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivergencesRequest) ProtoMessage() {}
+
+func (x *ListDivergencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivergencesRequest.ProtoReflect.Descriptor instead.
+func (*ListDivergencesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListDivergencesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+type ListDivergencesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Divergences   []*Divergence          `protobuf:"bytes,1,rep,name=divergences,proto3" json:"divergences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDivergencesResponse) Reset() {
+	*x = ListDivergencesResponse{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivergencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivergencesResponse) ProtoMessage() {}
+
+func (x *ListDivergencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivergencesResponse.ProtoReflect.Descriptor instead.
+func (*ListDivergencesResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListDivergencesResponse) GetDivergences() []*Divergence {
+	if x != nil {
+		return x.Divergences
+	}
+	return nil
+}
+
+// Divergence is an application whose reviews diverge: on a criterion max - min >= 2 points, or
+// totals with max / min > 1.3. It needs a consensus before the call can be ranked.
+type Divergence struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Application      string             `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	ApplicationTitle string             `protobuf:"bytes,2,opt,name=application_title,json=applicationTitle,proto3" json:"application_title,omitempty"`
+	Spreads          []*CriterionSpread `protobuf:"bytes,3,rep,name=spreads,proto3" json:"spreads,omitempty"`
+	MinTotal         float64            `protobuf:"fixed64,4,opt,name=min_total,json=minTotal,proto3" json:"min_total,omitempty"`
+	MaxTotal         float64            `protobuf:"fixed64,5,opt,name=max_total,json=maxTotal,proto3" json:"max_total,omitempty"`
+	// What flagged it, in words.
+	Reasons []string `protobuf:"bytes,6,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	// Reviews in, and reviewers assigned (a consensus waits for every review).
+	Reviews           int32 `protobuf:"varint,7,opt,name=reviews,proto3" json:"reviews,omitempty"`
+	Reviewers         int32 `protobuf:"varint,8,opt,name=reviewers,proto3" json:"reviewers,omitempty"`
+	ConsensusRecorded bool  `protobuf:"varint,9,opt,name=consensus_recorded,json=consensusRecorded,proto3" json:"consensus_recorded,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Divergence) Reset() {
+	*x = Divergence{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Divergence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Divergence) ProtoMessage() {}
+
+func (x *Divergence) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Divergence.ProtoReflect.Descriptor instead.
+func (*Divergence) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Divergence) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *Divergence) GetApplicationTitle() string {
+	if x != nil {
+		return x.ApplicationTitle
+	}
+	return ""
+}
+
+func (x *Divergence) GetSpreads() []*CriterionSpread {
+	if x != nil {
+		return x.Spreads
+	}
+	return nil
+}
+
+func (x *Divergence) GetMinTotal() float64 {
+	if x != nil {
+		return x.MinTotal
+	}
+	return 0
+}
+
+func (x *Divergence) GetMaxTotal() float64 {
+	if x != nil {
+		return x.MaxTotal
+	}
+	return 0
+}
+
+func (x *Divergence) GetReasons() []string {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+func (x *Divergence) GetReviews() int32 {
+	if x != nil {
+		return x.Reviews
+	}
+	return 0
+}
+
+func (x *Divergence) GetReviewers() int32 {
+	if x != nil {
+		return x.Reviewers
+	}
+	return 0
+}
+
+func (x *Divergence) GetConsensusRecorded() bool {
+	if x != nil {
+		return x.ConsensusRecorded
+	}
+	return false
+}
+
+type CriterionSpread struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Criterion string                 `protobuf:"bytes,1,opt,name=criterion,proto3" json:"criterion,omitempty"`
+	Min       float64                `protobuf:"fixed64,2,opt,name=min,proto3" json:"min,omitempty"`
+	Max       float64                `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
+	// max - min.
+	Spread float64 `protobuf:"fixed64,4,opt,name=spread,proto3" json:"spread,omitempty"`
+	// spread >= 2.
+	Divergent     bool `protobuf:"varint,5,opt,name=divergent,proto3" json:"divergent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CriterionSpread) Reset() {
+	*x = CriterionSpread{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CriterionSpread) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CriterionSpread) ProtoMessage() {}
+
+func (x *CriterionSpread) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CriterionSpread.ProtoReflect.Descriptor instead.
+func (*CriterionSpread) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CriterionSpread) GetCriterion() string {
+	if x != nil {
+		return x.Criterion
+	}
+	return ""
+}
+
+func (x *CriterionSpread) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *CriterionSpread) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+func (x *CriterionSpread) GetSpread() float64 {
+	if x != nil {
+		return x.Spread
+	}
+	return 0
+}
+
+func (x *CriterionSpread) GetDivergent() bool {
+	if x != nil {
+		return x.Divergent
+	}
+	return false
+}
+
+// Consensus is the chair's scores for a divergent application: they replace the reviewers' means
+// in the ranking.
+type Consensus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/consensus
+	Name   string            `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Chair  string            `protobuf:"bytes,2,opt,name=chair,proto3" json:"chair,omitempty"`
+	Scores []*CriterionScore `protobuf:"bytes,3,rep,name=scores,proto3" json:"scores,omitempty"`
+	// Why these scores: mandatory.
+	Comment       string                 `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
+	Total         float64                `protobuf:"fixed64,5,opt,name=total,proto3" json:"total,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Consensus) Reset() {
+	*x = Consensus{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Consensus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Consensus) ProtoMessage() {}
+
+func (x *Consensus) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Consensus.ProtoReflect.Descriptor instead.
+func (*Consensus) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Consensus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Consensus) GetChair() string {
+	if x != nil {
+		return x.Chair
+	}
+	return ""
+}
+
+func (x *Consensus) GetScores() []*CriterionScore {
+	if x != nil {
+		return x.Scores
+	}
+	return nil
+}
+
+func (x *Consensus) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *Consensus) GetTotal() float64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *Consensus) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Consensus) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+type RecordConsensusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Consensus     *Consensus             `protobuf:"bytes,2,opt,name=consensus,proto3" json:"consensus,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordConsensusRequest) Reset() {
+	*x = RecordConsensusRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordConsensusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordConsensusRequest) ProtoMessage() {}
+
+func (x *RecordConsensusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordConsensusRequest.ProtoReflect.Descriptor instead.
+func (*RecordConsensusRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RecordConsensusRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *RecordConsensusRequest) GetConsensus() *Consensus {
+	if x != nil {
+		return x.Consensus
 	}
 	return nil
 }
@@ -591,7 +1275,7 @@ type RankCallRequest struct {
 
 func (x *RankCallRequest) Reset() {
 	*x = RankCallRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[10]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -603,7 +1287,7 @@ func (x *RankCallRequest) String() string {
 func (*RankCallRequest) ProtoMessage() {}
 
 func (x *RankCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[10]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -616,7 +1300,7 @@ func (x *RankCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankCallRequest.ProtoReflect.Descriptor instead.
 func (*RankCallRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{10}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RankCallRequest) GetName() string {
@@ -636,7 +1320,7 @@ type GetRankingRequest struct {
 
 func (x *GetRankingRequest) Reset() {
 	*x = GetRankingRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[11]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -648,7 +1332,7 @@ func (x *GetRankingRequest) String() string {
 func (*GetRankingRequest) ProtoMessage() {}
 
 func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[11]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -661,7 +1345,7 @@ func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRankingRequest.ProtoReflect.Descriptor instead.
 func (*GetRankingRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{11}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetRankingRequest) GetName() string {
@@ -682,15 +1366,17 @@ type RankingEntry struct {
 	AboveThresholds      bool              `protobuf:"varint,6,opt,name=above_thresholds,json=aboveThresholds,proto3" json:"above_thresholds,omitempty"`
 	RequestedAmountCents int64             `protobuf:"varint,7,opt,name=requested_amount_cents,json=requestedAmountCents,proto3" json:"requested_amount_cents,omitempty"`
 	// SELECTED, RESERVE or REJECTED.
-	Decision      string `protobuf:"bytes,8,opt,name=decision,proto3" json:"decision,omitempty"`
-	Reason        string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	Decision string `protobuf:"bytes,8,opt,name=decision,proto3" json:"decision,omitempty"`
+	Reason   string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The scores are the chair's consensus, not the reviewers' means.
+	Consensus     bool `protobuf:"varint,10,opt,name=consensus,proto3" json:"consensus,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[12]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +1388,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[12]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +1401,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{12}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -781,6 +1467,13 @@ func (x *RankingEntry) GetReason() string {
 	return ""
 }
 
+func (x *RankingEntry) GetConsensus() bool {
+	if x != nil {
+		return x.Consensus
+	}
+	return false
+}
+
 type Ranking struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// calls/{call}/ranking
@@ -797,7 +1490,7 @@ type Ranking struct {
 
 func (x *Ranking) Reset() {
 	*x = Ranking{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[13]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +1502,7 @@ func (x *Ranking) String() string {
 func (*Ranking) ProtoMessage() {}
 
 func (x *Ranking) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[13]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +1515,7 @@ func (x *Ranking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ranking.ProtoReflect.Descriptor instead.
 func (*Ranking) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{13}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Ranking) GetName() string {
@@ -878,7 +1571,7 @@ type GridCriterion struct {
 
 func (x *GridCriterion) Reset() {
 	*x = GridCriterion{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[14]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1583,7 @@ func (x *GridCriterion) String() string {
 func (*GridCriterion) ProtoMessage() {}
 
 func (x *GridCriterion) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[14]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1596,7 @@ func (x *GridCriterion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridCriterion.ProtoReflect.Descriptor instead.
 func (*GridCriterion) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{14}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GridCriterion) GetId() string {
@@ -940,13 +1633,21 @@ type AssignReviewersRequest struct {
 	OverallThreshold        float64          `protobuf:"fixed64,8,opt,name=overall_threshold,json=overallThreshold,proto3" json:"overall_threshold,omitempty"`
 	EnvelopeCents           int64            `protobuf:"varint,9,opt,name=envelope_cents,json=envelopeCents,proto3" json:"envelope_cents,omitempty"`
 	ReviewersPerApplication int32            `protobuf:"varint,10,opt,name=reviewers_per_application,json=reviewersPerApplication,proto3" json:"reviewers_per_application,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Most active assignments a reviewer may hold in the call; absent: ceil(n*k/jury)+1 over the n
+	// applications received so far.
+	MaxLoadPerReviewer *int32 `protobuf:"varint,11,opt,name=max_load_per_reviewer,json=maxLoadPerReviewer,proto3,oneof" json:"max_load_per_reviewer,omitempty"`
+	// The application's keywords, matched against the reviewers' declared expertise.
+	Keywords []string `protobuf:"bytes,12,rep,name=keywords,proto3" json:"keywords,omitempty"`
+	// The call's assignment seed (ties are broken by a hash seeded with it); 0: derived from the
+	// call's name.
+	Seed          int64 `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AssignReviewersRequest) Reset() {
 	*x = AssignReviewersRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[15]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1659,7 @@ func (x *AssignReviewersRequest) String() string {
 func (*AssignReviewersRequest) ProtoMessage() {}
 
 func (x *AssignReviewersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[15]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1672,7 @@ func (x *AssignReviewersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReviewersRequest.ProtoReflect.Descriptor instead.
 func (*AssignReviewersRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{15}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AssignReviewersRequest) GetApplication() string {
@@ -1044,6 +1745,27 @@ func (x *AssignReviewersRequest) GetReviewersPerApplication() int32 {
 	return 0
 }
 
+func (x *AssignReviewersRequest) GetMaxLoadPerReviewer() int32 {
+	if x != nil && x.MaxLoadPerReviewer != nil {
+		return *x.MaxLoadPerReviewer
+	}
+	return 0
+}
+
+func (x *AssignReviewersRequest) GetKeywords() []string {
+	if x != nil {
+		return x.Keywords
+	}
+	return nil
+}
+
+func (x *AssignReviewersRequest) GetSeed() int64 {
+	if x != nil {
+		return x.Seed
+	}
+	return 0
+}
+
 type AssignReviewersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Assignments   []*Assignment          `protobuf:"bytes,1,rep,name=assignments,proto3" json:"assignments,omitempty"`
@@ -1053,7 +1775,7 @@ type AssignReviewersResponse struct {
 
 func (x *AssignReviewersResponse) Reset() {
 	*x = AssignReviewersResponse{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[16]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1787,7 @@ func (x *AssignReviewersResponse) String() string {
 func (*AssignReviewersResponse) ProtoMessage() {}
 
 func (x *AssignReviewersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[16]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1800,7 @@ func (x *AssignReviewersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReviewersResponse.ProtoReflect.Descriptor instead.
 func (*AssignReviewersResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{16}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AssignReviewersResponse) GetAssignments() []*Assignment {
@@ -1092,14 +1814,17 @@ var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"v\n" +
+	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
 	"\vDeclaration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\breviewer\x18\x02 \x01(\tR\breviewer\x127\n" +
-	"\tsign_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\"p\n" +
+	"\tsign_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\x12\x1c\n" +
+	"\texpertise\x18\x04 \x03(\tR\texpertise\"\xa0\x01\n" +
 	"\x16SignDeclarationRequest\x121\n" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\x12#\n" +
-	"\baccepted\x18\x02 \x01(\bB\a\xbaH\x04j\x02\b\x01R\baccepted\"\xca\x01\n" +
+	"\baccepted\x18\x02 \x01(\bB\a\xbaH\x04j\x02\b\x01R\baccepted\x12.\n" +
+	"\texpertise\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x18@R\texpertise\"\xfd\x01\n" +
 	"\n" +
 	"Assignment\x12 \n" +
 	"\vapplication\x18\x01 \x01(\tR\vapplication\x12\x1a\n" +
@@ -1107,15 +1832,33 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\tR\x05state\x12+\n" +
 	"\x11application_title\x18\x04 \x01(\tR\x10applicationTitle\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"K\n" +
+	"createTime\x121\n" +
+	"\x14conflict_declaration\x18\x06 \x01(\tR\x13conflictDeclaration\"K\n" +
 	"\x16ListAssignmentsRequest\x121\n" +
-	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\"Z\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\"\xa9\x01\n" +
 	"\x17ListAssignmentsResponse\x12?\n" +
-	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments\"\xef\x01\n" +
+	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments\x12M\n" +
+	"\x0fneeds_reviewers\x18\x02 \x03(\v2$.guichet.review.v1.ReviewerShortfallR\x0eneedsReviewers\"|\n" +
+	"\x11ReviewerShortfall\x12 \n" +
+	"\vapplication\x18\x01 \x01(\tR\vapplication\x12+\n" +
+	"\x11application_title\x18\x02 \x01(\tR\x10applicationTitle\x12\x18\n" +
+	"\amissing\x18\x03 \x01(\x05R\amissing\"\xd8\x01\n" +
+	"\x13ConflictDeclaration\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x1a\n" +
+	"\breviewer\x18\x03 \x01(\tR\breviewer\x12\x1a\n" +
+	"\bconflict\x18\x04 \x01(\bR\bconflict\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x9f\x01\n" +
+	"\x15CreateConflictRequest\x12H\n" +
+	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12\x1a\n" +
+	"\bconflict\x18\x02 \x01(\bR\bconflict\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\xef\x01\n" +
 	"\x0eCriterionScore\x12;\n" +
 	"\tcriterion\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$R\tcriterion\x12\x9f\x01\n" +
 	"\x05score\x18\x02 \x01(\x01B\x88\x01\xbaH\x84\x01\xba\x01\x80\x01\n" +
-	"\x10score.half_steps\x12'must be between 0 and 5 in steps of 0.5\x1aCthis >= 0.0 && this <= 5.0 && this * 2.0 == double(int(this * 2.0))R\x05score\"\x96\x02\n" +
+	"\x10score.half_steps\x12'must be between 0 and 5 in steps of 0.5\x1aCthis >= 0.0 && this <= 5.0 && this * 2.0 == double(int(this * 2.0))R\x05score\"\xe3\x02\n" +
 	"\x06Review\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12\"\n" +
 	"\breviewer\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\breviewer\x12C\n" +
@@ -1124,18 +1867,56 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x88'R\acomment\x12\x1c\n" +
 	"\x05total\x18\x05 \x01(\x01B\x06\xbaH\x03\xd8\x01\x03R\x05total\x12C\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
-	"createTime\"\x9a\x01\n" +
+	"createTime\x126\n" +
+	"\x10calibrated_total\x18\a \x01(\x01B\x06\xbaH\x03\xd8\x01\x03H\x00R\x0fcalibratedTotal\x88\x01\x01B\x13\n" +
+	"\x11_calibrated_total\"\x9a\x01\n" +
 	"\x13CreateReviewRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x129\n" +
 	"\x06review\x18\x02 \x01(\v2\x19.guichet.review.v1.ReviewB\x06\xbaH\x03\xc8\x01\x01R\x06review\"^\n" +
 	"\x12ListReviewsRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"J\n" +
 	"\x13ListReviewsResponse\x123\n" +
-	"\areviews\x18\x01 \x03(\v2\x19.guichet.review.v1.ReviewR\areviews\"@\n" +
+	"\areviews\x18\x01 \x03(\v2\x19.guichet.review.v1.ReviewR\areviews\"K\n" +
+	"\x16ListDivergencesRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\"Z\n" +
+	"\x17ListDivergencesResponse\x12?\n" +
+	"\vdivergences\x18\x01 \x03(\v2\x1d.guichet.review.v1.DivergenceR\vdivergences\"\xd4\x02\n" +
+	"\n" +
+	"Divergence\x12 \n" +
+	"\vapplication\x18\x01 \x01(\tR\vapplication\x12+\n" +
+	"\x11application_title\x18\x02 \x01(\tR\x10applicationTitle\x12<\n" +
+	"\aspreads\x18\x03 \x03(\v2\".guichet.review.v1.CriterionSpreadR\aspreads\x12\x1b\n" +
+	"\tmin_total\x18\x04 \x01(\x01R\bminTotal\x12\x1b\n" +
+	"\tmax_total\x18\x05 \x01(\x01R\bmaxTotal\x12\x18\n" +
+	"\areasons\x18\x06 \x03(\tR\areasons\x12\x18\n" +
+	"\areviews\x18\a \x01(\x05R\areviews\x12\x1c\n" +
+	"\treviewers\x18\b \x01(\x05R\treviewers\x12-\n" +
+	"\x12consensus_recorded\x18\t \x01(\bR\x11consensusRecorded\"\x89\x01\n" +
+	"\x0fCriterionSpread\x12\x1c\n" +
+	"\tcriterion\x18\x01 \x01(\tR\tcriterion\x12\x10\n" +
+	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x03 \x01(\x01R\x03max\x12\x16\n" +
+	"\x06spread\x18\x04 \x01(\x01R\x06spread\x12\x1c\n" +
+	"\tdivergent\x18\x05 \x01(\bR\tdivergent\"\xd8\x02\n" +
+	"\tConsensus\x12\x1a\n" +
+	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12\x1c\n" +
+	"\x05chair\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x05chair\x12C\n" +
+	"\x06scores\x18\x03 \x03(\v2!.guichet.review.v1.CriterionScoreB\b\xbaH\x05\x92\x01\x02\b\x01R\x06scores\x12$\n" +
+	"\acomment\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\n" +
+	"\x18\x88'R\acomment\x12\x1c\n" +
+	"\x05total\x18\x05 \x01(\x01B\x06\xbaH\x03\xd8\x01\x03R\x05total\x12C\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
+	"createTime\x12C\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
+	"updateTime\"\xa6\x01\n" +
+	"\x16RecordConsensusRequest\x12H\n" +
+	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12B\n" +
+	"\tconsensus\x18\x02 \x01(\v2\x1c.guichet.review.v1.ConsensusB\x06\xbaH\x03\xc8\x01\x01R\tconsensus\"@\n" +
 	"\x0fRankCallRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\"J\n" +
 	"\x11GetRankingRequest\x125\n" +
-	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/ranking$R\x04name\"\xc0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/ranking$R\x04name\"\xde\x02\n" +
 	"\fRankingEntry\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12 \n" +
 	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x14\n" +
@@ -1145,7 +1926,9 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x10above_thresholds\x18\x06 \x01(\bR\x0faboveThresholds\x124\n" +
 	"\x16requested_amount_cents\x18\a \x01(\x03R\x14requestedAmountCents\x12\x1a\n" +
 	"\bdecision\x18\b \x01(\tR\bdecision\x12\x16\n" +
-	"\x06reason\x18\t \x01(\tR\x06reason\"\x80\x02\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\x12\x1c\n" +
+	"\tconsensus\x18\n" +
+	" \x01(\bR\tconsensus\"\x80\x02\n" +
 	"\aRanking\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\aentries\x18\x02 \x03(\v2\x1f.guichet.review.v1.RankingEntryR\aentries\x12%\n" +
@@ -1157,7 +1940,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\rGridCriterion\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\x12\x1f\n" +
 	"\x06weight\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01R\x06weight\x12\x1c\n" +
-	"\tthreshold\x18\x03 \x01(\x01R\tthreshold\"\xaf\x04\n" +
+	"\tthreshold\x18\x03 \x01(\x01R\tthreshold\"\xce\x05\n" +
 	"\x16AssignReviewersRequest\x12R\n" +
 	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12=\n" +
@@ -1168,16 +1951,26 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x05chair\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05chair\x12F\n" +
 	"\bcriteria\x18\a \x03(\v2 .guichet.review.v1.GridCriterionB\b\xbaH\x05\x92\x01\x02\b\x01R\bcriteria\x12+\n" +
 	"\x11overall_threshold\x18\b \x01(\x01R\x10overallThreshold\x12.\n" +
-	"\x0eenvelope_cents\x18\t \x01(\x03B\a\xbaH\x04\"\x02 \x00R\renvelopeCents\x12C\n" +
+	"\x0eenvelope_cents\x18\t \x01(\x03B\a\xbaH\x04\"\x02 \x00R\renvelopeCents\x12E\n" +
 	"\x19reviewers_per_application\x18\n" +
-	" \x01(\x05B\a\xbaH\x04\x1a\x02(\x01R\x17reviewersPerApplication\"Z\n" +
+	" \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
+	"(\x03R\x17reviewersPerApplication\x12?\n" +
+	"\x15max_load_per_reviewer\x18\v \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x00R\x12maxLoadPerReviewer\x88\x01\x01\x12,\n" +
+	"\bkeywords\x18\f \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x18@R\bkeywords\x12\x12\n" +
+	"\x04seed\x18\r \x01(\x03R\x04seedB\x18\n" +
+	"\x16_max_load_per_reviewer\"Z\n" +
 	"\x17AssignReviewersResponse\x12?\n" +
-	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments2\xa4\a\n" +
+	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments2\xf7\n" +
+	"\n" +
 	"\rReviewService\x12\x8a\x01\n" +
 	"\x0fSignDeclaration\x12).guichet.review.v1.SignDeclarationRequest\x1a\x1e.guichet.review.v1.Declaration\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{parent=calls/*}/declarations\x12\x92\x01\n" +
-	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x8e\x01\n" +
+	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x9c\x01\n" +
+	"\x0eCreateConflict\x12(.guichet.review.v1.CreateConflictRequest\x1a&.guichet.review.v1.ConflictDeclaration\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{parent=calls/*/applications/*}/conflicts\x12\x8e\x01\n" +
 	"\fCreateReview\x12&.guichet.review.v1.CreateReviewRequest\x1a\x19.guichet.review.v1.Review\";\x82\xd3\xe4\x93\x025:\x06review\"+/v1/{parent=calls/*/applications/*}/reviews\x12\x91\x01\n" +
-	"\vListReviews\x12%.guichet.review.v1.ListReviewsRequest\x1a&.guichet.review.v1.ListReviewsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reviews\x12n\n" +
+	"\vListReviews\x12%.guichet.review.v1.ListReviewsRequest\x1a&.guichet.review.v1.ListReviewsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reviews\x12\x92\x01\n" +
+	"\x0fListDivergences\x12).guichet.review.v1.ListDivergencesRequest\x1a*.guichet.review.v1.ListDivergencesResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/divergences\x12\x9c\x01\n" +
+	"\x0fRecordConsensus\x12).guichet.review.v1.RecordConsensusRequest\x1a\x1c.guichet.review.v1.Consensus\"@\x82\xd3\xe4\x93\x02::\tconsensus\"-/v1/{parent=calls/*/applications/*}/consensus\x12n\n" +
 	"\bRankCall\x12\".guichet.review.v1.RankCallRequest\x1a\x1a.guichet.review.v1.Ranking\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/{name=calls/*}:rank\x12r\n" +
 	"\n" +
 	"GetRanking\x12$.guichet.review.v1.GetRankingRequest\x1a\x1a.guichet.review.v1.Ranking\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/ranking}\x12h\n" +
@@ -1195,60 +1988,83 @@ func file_guichet_review_v1_review_proto_rawDescGZIP() []byte {
 	return file_guichet_review_v1_review_proto_rawDescData
 }
 
-var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_guichet_review_v1_review_proto_goTypes = []any{
 	(*Declaration)(nil),             // 0: guichet.review.v1.Declaration
 	(*SignDeclarationRequest)(nil),  // 1: guichet.review.v1.SignDeclarationRequest
 	(*Assignment)(nil),              // 2: guichet.review.v1.Assignment
 	(*ListAssignmentsRequest)(nil),  // 3: guichet.review.v1.ListAssignmentsRequest
 	(*ListAssignmentsResponse)(nil), // 4: guichet.review.v1.ListAssignmentsResponse
-	(*CriterionScore)(nil),          // 5: guichet.review.v1.CriterionScore
-	(*Review)(nil),                  // 6: guichet.review.v1.Review
-	(*CreateReviewRequest)(nil),     // 7: guichet.review.v1.CreateReviewRequest
-	(*ListReviewsRequest)(nil),      // 8: guichet.review.v1.ListReviewsRequest
-	(*ListReviewsResponse)(nil),     // 9: guichet.review.v1.ListReviewsResponse
-	(*RankCallRequest)(nil),         // 10: guichet.review.v1.RankCallRequest
-	(*GetRankingRequest)(nil),       // 11: guichet.review.v1.GetRankingRequest
-	(*RankingEntry)(nil),            // 12: guichet.review.v1.RankingEntry
-	(*Ranking)(nil),                 // 13: guichet.review.v1.Ranking
-	(*GridCriterion)(nil),           // 14: guichet.review.v1.GridCriterion
-	(*AssignReviewersRequest)(nil),  // 15: guichet.review.v1.AssignReviewersRequest
-	(*AssignReviewersResponse)(nil), // 16: guichet.review.v1.AssignReviewersResponse
-	(*timestamppb.Timestamp)(nil),   // 17: google.protobuf.Timestamp
+	(*ReviewerShortfall)(nil),       // 5: guichet.review.v1.ReviewerShortfall
+	(*ConflictDeclaration)(nil),     // 6: guichet.review.v1.ConflictDeclaration
+	(*CreateConflictRequest)(nil),   // 7: guichet.review.v1.CreateConflictRequest
+	(*CriterionScore)(nil),          // 8: guichet.review.v1.CriterionScore
+	(*Review)(nil),                  // 9: guichet.review.v1.Review
+	(*CreateReviewRequest)(nil),     // 10: guichet.review.v1.CreateReviewRequest
+	(*ListReviewsRequest)(nil),      // 11: guichet.review.v1.ListReviewsRequest
+	(*ListReviewsResponse)(nil),     // 12: guichet.review.v1.ListReviewsResponse
+	(*ListDivergencesRequest)(nil),  // 13: guichet.review.v1.ListDivergencesRequest
+	(*ListDivergencesResponse)(nil), // 14: guichet.review.v1.ListDivergencesResponse
+	(*Divergence)(nil),              // 15: guichet.review.v1.Divergence
+	(*CriterionSpread)(nil),         // 16: guichet.review.v1.CriterionSpread
+	(*Consensus)(nil),               // 17: guichet.review.v1.Consensus
+	(*RecordConsensusRequest)(nil),  // 18: guichet.review.v1.RecordConsensusRequest
+	(*RankCallRequest)(nil),         // 19: guichet.review.v1.RankCallRequest
+	(*GetRankingRequest)(nil),       // 20: guichet.review.v1.GetRankingRequest
+	(*RankingEntry)(nil),            // 21: guichet.review.v1.RankingEntry
+	(*Ranking)(nil),                 // 22: guichet.review.v1.Ranking
+	(*GridCriterion)(nil),           // 23: guichet.review.v1.GridCriterion
+	(*AssignReviewersRequest)(nil),  // 24: guichet.review.v1.AssignReviewersRequest
+	(*AssignReviewersResponse)(nil), // 25: guichet.review.v1.AssignReviewersResponse
+	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
 }
 var file_guichet_review_v1_review_proto_depIdxs = []int32{
-	17, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
-	17, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
+	26, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
+	26, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: guichet.review.v1.ListAssignmentsResponse.assignments:type_name -> guichet.review.v1.Assignment
-	5,  // 3: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
-	17, // 4: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 5: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
-	6,  // 6: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
-	5,  // 7: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
-	12, // 8: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
-	17, // 9: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
-	17, // 10: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
-	14, // 11: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
-	2,  // 12: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
-	1,  // 13: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
-	3,  // 14: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
-	7,  // 15: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
-	8,  // 16: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
-	10, // 17: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
-	11, // 18: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
-	15, // 19: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
-	0,  // 20: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
-	4,  // 21: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
-	6,  // 22: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
-	9,  // 23: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
-	13, // 24: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
-	13, // 25: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
-	16, // 26: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	5,  // 3: guichet.review.v1.ListAssignmentsResponse.needs_reviewers:type_name -> guichet.review.v1.ReviewerShortfall
+	26, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 5: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
+	26, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 7: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
+	9,  // 8: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
+	15, // 9: guichet.review.v1.ListDivergencesResponse.divergences:type_name -> guichet.review.v1.Divergence
+	16, // 10: guichet.review.v1.Divergence.spreads:type_name -> guichet.review.v1.CriterionSpread
+	8,  // 11: guichet.review.v1.Consensus.scores:type_name -> guichet.review.v1.CriterionScore
+	26, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
+	26, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
+	17, // 14: guichet.review.v1.RecordConsensusRequest.consensus:type_name -> guichet.review.v1.Consensus
+	8,  // 15: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
+	21, // 16: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
+	26, // 17: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
+	26, // 18: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
+	23, // 19: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
+	2,  // 20: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
+	1,  // 21: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
+	3,  // 22: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
+	7,  // 23: guichet.review.v1.ReviewService.CreateConflict:input_type -> guichet.review.v1.CreateConflictRequest
+	10, // 24: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
+	11, // 25: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
+	13, // 26: guichet.review.v1.ReviewService.ListDivergences:input_type -> guichet.review.v1.ListDivergencesRequest
+	18, // 27: guichet.review.v1.ReviewService.RecordConsensus:input_type -> guichet.review.v1.RecordConsensusRequest
+	19, // 28: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
+	20, // 29: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
+	24, // 30: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
+	0,  // 31: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
+	4,  // 32: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
+	6,  // 33: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
+	9,  // 34: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
+	12, // 35: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
+	14, // 36: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
+	17, // 37: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
+	22, // 38: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
+	22, // 39: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
+	25, // 40: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
+	31, // [31:41] is the sub-list for method output_type
+	21, // [21:31] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_guichet_review_v1_review_proto_init() }
@@ -1256,13 +2072,15 @@ func file_guichet_review_v1_review_proto_init() {
 	if File_guichet_review_v1_review_proto != nil {
 		return
 	}
+	file_guichet_review_v1_review_proto_msgTypes[9].OneofWrappers = []any{}
+	file_guichet_review_v1_review_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_review_v1_review_proto_rawDesc), len(file_guichet_review_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

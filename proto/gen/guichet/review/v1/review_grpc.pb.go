@@ -21,8 +21,11 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ReviewService_SignDeclaration_FullMethodName = "/guichet.review.v1.ReviewService/SignDeclaration"
 	ReviewService_ListAssignments_FullMethodName = "/guichet.review.v1.ReviewService/ListAssignments"
+	ReviewService_CreateConflict_FullMethodName  = "/guichet.review.v1.ReviewService/CreateConflict"
 	ReviewService_CreateReview_FullMethodName    = "/guichet.review.v1.ReviewService/CreateReview"
 	ReviewService_ListReviews_FullMethodName     = "/guichet.review.v1.ReviewService/ListReviews"
+	ReviewService_ListDivergences_FullMethodName = "/guichet.review.v1.ReviewService/ListDivergences"
+	ReviewService_RecordConsensus_FullMethodName = "/guichet.review.v1.ReviewService/RecordConsensus"
 	ReviewService_RankCall_FullMethodName        = "/guichet.review.v1.ReviewService/RankCall"
 	ReviewService_GetRanking_FullMethodName      = "/guichet.review.v1.ReviewService/GetRanking"
 	ReviewService_AssignReviewers_FullMethodName = "/guichet.review.v1.ReviewService/AssignReviewers"
@@ -32,21 +35,35 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ReviewService runs the jury: declarations of interests, assignments, reviews and the ranking.
+// ReviewService runs the jury: declarations of interests, per-application conflict declarations
+// (déports), assignments, reviews, divergences and consensus, and the ranking.
 type ReviewServiceClient interface {
 	// Signs the call's declaration of interests. Reviewers and the chair; required before any file is visible.
 	SignDeclaration(ctx context.Context, in *SignDeclarationRequest, opts ...grpc.CallOption) (*Declaration, error)
 	// Lists assignments: a reviewer its own, the chair all.
 	ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error)
+	// Declares, for one assigned application, a conflict of interest (déport) or the absence of one.
+	// Reviewers and the chair, on their own assignments. Reading and scoring a file needs a
+	// declaration of no conflict first; a conflict hides the file from its declarant, is kept for the
+	// jury minutes and assigns a replacement reviewer in the same transaction.
+	CreateConflict(ctx context.Context, in *CreateConflictRequest, opts ...grpc.CallOption) (*ConflictDeclaration, error)
 	// Submits the assigned reviewer's scores for an application.
 	CreateReview(ctx context.Context, in *CreateReviewRequest, opts ...grpc.CallOption) (*Review, error)
 	// Lists reviews of an application: the reviewer's own, others' only after its own is submitted; the chair all.
 	ListReviews(ctx context.Context, in *ListReviewsRequest, opts ...grpc.CallOption) (*ListReviewsResponse, error)
-	// Computes the ranking of the call. Jury chair only.
+	// Lists the call's applications whose reviews diverge, with the spread per criterion. Its chair only.
+	ListDivergences(ctx context.Context, in *ListDivergencesRequest, opts ...grpc.CallOption) (*ListDivergencesResponse, error)
+	// Records (or revises, until the application is decided) the consensus scores of a divergent
+	// application. The chair of its call only.
+	RecordConsensus(ctx context.Context, in *RecordConsensusRequest, opts ...grpc.CallOption) (*Consensus, error)
+	// Computes the ranking of the call. Jury chair only; refused while an application misses reviews
+	// or diverges without a consensus.
 	RankCall(ctx context.Context, in *RankCallRequest, opts ...grpc.CallOption) (*Ranking, error)
 	// Returns the last ranking of the call: chair, programme officer, auditor.
 	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
-	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent.
+	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
+	// a repeat returns the assignments made, completing them first when the application is short of
+	// reviewers (after a déport that found no replacement).
 	AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error)
 }
 
@@ -78,6 +95,16 @@ func (c *reviewServiceClient) ListAssignments(ctx context.Context, in *ListAssig
 	return out, nil
 }
 
+func (c *reviewServiceClient) CreateConflict(ctx context.Context, in *CreateConflictRequest, opts ...grpc.CallOption) (*ConflictDeclaration, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConflictDeclaration)
+	err := c.cc.Invoke(ctx, ReviewService_CreateConflict_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewServiceClient) CreateReview(ctx context.Context, in *CreateReviewRequest, opts ...grpc.CallOption) (*Review, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Review)
@@ -92,6 +119,26 @@ func (c *reviewServiceClient) ListReviews(ctx context.Context, in *ListReviewsRe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListReviewsResponse)
 	err := c.cc.Invoke(ctx, ReviewService_ListReviews_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) ListDivergences(ctx context.Context, in *ListDivergencesRequest, opts ...grpc.CallOption) (*ListDivergencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDivergencesResponse)
+	err := c.cc.Invoke(ctx, ReviewService_ListDivergences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) RecordConsensus(ctx context.Context, in *RecordConsensusRequest, opts ...grpc.CallOption) (*Consensus, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Consensus)
+	err := c.cc.Invoke(ctx, ReviewService_RecordConsensus_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,21 +179,35 @@ func (c *reviewServiceClient) AssignReviewers(ctx context.Context, in *AssignRev
 // All implementations must embed UnimplementedReviewServiceServer
 // for forward compatibility.
 //
-// ReviewService runs the jury: declarations of interests, assignments, reviews and the ranking.
+// ReviewService runs the jury: declarations of interests, per-application conflict declarations
+// (déports), assignments, reviews, divergences and consensus, and the ranking.
 type ReviewServiceServer interface {
 	// Signs the call's declaration of interests. Reviewers and the chair; required before any file is visible.
 	SignDeclaration(context.Context, *SignDeclarationRequest) (*Declaration, error)
 	// Lists assignments: a reviewer its own, the chair all.
 	ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error)
+	// Declares, for one assigned application, a conflict of interest (déport) or the absence of one.
+	// Reviewers and the chair, on their own assignments. Reading and scoring a file needs a
+	// declaration of no conflict first; a conflict hides the file from its declarant, is kept for the
+	// jury minutes and assigns a replacement reviewer in the same transaction.
+	CreateConflict(context.Context, *CreateConflictRequest) (*ConflictDeclaration, error)
 	// Submits the assigned reviewer's scores for an application.
 	CreateReview(context.Context, *CreateReviewRequest) (*Review, error)
 	// Lists reviews of an application: the reviewer's own, others' only after its own is submitted; the chair all.
 	ListReviews(context.Context, *ListReviewsRequest) (*ListReviewsResponse, error)
-	// Computes the ranking of the call. Jury chair only.
+	// Lists the call's applications whose reviews diverge, with the spread per criterion. Its chair only.
+	ListDivergences(context.Context, *ListDivergencesRequest) (*ListDivergencesResponse, error)
+	// Records (or revises, until the application is decided) the consensus scores of a divergent
+	// application. The chair of its call only.
+	RecordConsensus(context.Context, *RecordConsensusRequest) (*Consensus, error)
+	// Computes the ranking of the call. Jury chair only; refused while an application misses reviews
+	// or diverges without a consensus.
 	RankCall(context.Context, *RankCallRequest) (*Ranking, error)
 	// Returns the last ranking of the call: chair, programme officer, auditor.
 	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
-	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent.
+	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
+	// a repeat returns the assignments made, completing them first when the application is short of
+	// reviewers (after a déport that found no replacement).
 	AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error)
 	mustEmbedUnimplementedReviewServiceServer()
 }
@@ -164,11 +225,20 @@ func (UnimplementedReviewServiceServer) SignDeclaration(context.Context, *SignDe
 func (UnimplementedReviewServiceServer) ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssignments not implemented")
 }
+func (UnimplementedReviewServiceServer) CreateConflict(context.Context, *CreateConflictRequest) (*ConflictDeclaration, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateConflict not implemented")
+}
 func (UnimplementedReviewServiceServer) CreateReview(context.Context, *CreateReviewRequest) (*Review, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateReview not implemented")
 }
 func (UnimplementedReviewServiceServer) ListReviews(context.Context, *ListReviewsRequest) (*ListReviewsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReviews not implemented")
+}
+func (UnimplementedReviewServiceServer) ListDivergences(context.Context, *ListDivergencesRequest) (*ListDivergencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDivergences not implemented")
+}
+func (UnimplementedReviewServiceServer) RecordConsensus(context.Context, *RecordConsensusRequest) (*Consensus, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordConsensus not implemented")
 }
 func (UnimplementedReviewServiceServer) RankCall(context.Context, *RankCallRequest) (*Ranking, error) {
 	return nil, status.Error(codes.Unimplemented, "method RankCall not implemented")
@@ -236,6 +306,24 @@ func _ReviewService_ListAssignments_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_CreateConflict_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateConflictRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).CreateConflict(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_CreateConflict_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).CreateConflict(ctx, req.(*CreateConflictRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewService_CreateReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateReviewRequest)
 	if err := dec(in); err != nil {
@@ -268,6 +356,42 @@ func _ReviewService_ListReviews_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ReviewServiceServer).ListReviews(ctx, req.(*ListReviewsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_ListDivergences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDivergencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).ListDivergences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_ListDivergences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).ListDivergences(ctx, req.(*ListDivergencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_RecordConsensus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordConsensusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).RecordConsensus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_RecordConsensus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).RecordConsensus(ctx, req.(*RecordConsensusRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -342,12 +466,24 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ReviewService_ListAssignments_Handler,
 		},
 		{
+			MethodName: "CreateConflict",
+			Handler:    _ReviewService_CreateConflict_Handler,
+		},
+		{
 			MethodName: "CreateReview",
 			Handler:    _ReviewService_CreateReview_Handler,
 		},
 		{
 			MethodName: "ListReviews",
 			Handler:    _ReviewService_ListReviews_Handler,
+		},
+		{
+			MethodName: "ListDivergences",
+			Handler:    _ReviewService_ListDivergences_Handler,
+		},
+		{
+			MethodName: "RecordConsensus",
+			Handler:    _ReviewService_RecordConsensus_Handler,
 		},
 		{
 			MethodName: "RankCall",

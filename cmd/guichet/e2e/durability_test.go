@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/guichet/guichet/cmd/guichet/internal/server"
+	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/devstack"
+	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/testenv"
+)
+
+// TestSubmissionWhileTemporalIsDown: the deadline never waits on Temporal. With the Temporal dev
+// server stopped, a submission still gets its receipt; when the server is back, the workflow runs.
+func TestSubmissionWhileTemporalIsDown(t *testing.T) {
+	env := testenv.Get(t)
+	bin, err := devstack.TemporalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	port, _ := devstack.FreePort()
+	ui, _ := devstack.FreePort()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = temporal.Stop() }()
+	env.TemporalAddress = temporal.Address
+	cfg := testConfig(t, env)
+	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Stop() }()
+	a := newAPI(t, cfg)
+	waitReady(t, a)
+
+	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
+	alice := a.token(auth.Applicant, "alice", dinum)
+	now := time.Now().UTC()
+	call := a.call(http.MethodPost, "/v1/calls?callId=durable-"+ids.New(), officer, map[string]any{
+		"title": "Durability", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
+		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
+		"reviewDeadline": now.Add(2 * time.Hour).Format(time.RFC3339),
+		"criteria":       []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
+		"reviewers":      []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
+		"overallThreshold": 3,
+	}).must(t, http.StatusCreated)
+	draft := a.call(http.MethodPost, "/v1/"+call.str("name")+"/applications", alice, application("Durable")).must(t, http.StatusCreated)
+	name := draft.str("name")
+
+	if err := temporal.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	receipt := a.call(http.MethodPost, "/v1/"+name+":submit", alice, map[string]any{}).must(t, http.StatusOK)
+	if receipt.str("state") != "SUBMITTED" || len(receipt.str("contentSha256")) != 64 {
+		t.Fatalf("receipt while Temporal is down: %s", receipt.Body)
+	}
+	if r := a.call(http.MethodGet, "/readyz", "", nil); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with Temporal down: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(time.Second) // the relay retries meanwhile
+	if s := a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state"); s != "SUBMITTED" {
+		t.Fatalf("state while Temporal is down: %s", s)
+	}
+
+	if err := temporal.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 90*time.Second, "the workflow to run the eligibility check", func() bool {
+		return a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state") != "SUBMITTED"
+	})
+}
