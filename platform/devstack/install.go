@@ -25,6 +25,9 @@ var Requirements = []Requirement{
 	{Present: func() bool { _, err := PostgresBinDir(); return err == nil }, Package: "postgresql"},
 	{Present: onPath("redis-server"), Package: "redis-server"},
 	{Present: onPath("xmllint"), Package: "libxml2-utils"},
+	// The applicant walk-through (docs/applicant-api.md) runs curl and jq; its test runs it as written.
+	{Present: onPath("curl"), Package: "curl"},
+	{Present: onPath("jq"), Package: "jq"},
 }
 
 // EnsureInstalled installs the missing packages with apt-get when running as root on Debian;

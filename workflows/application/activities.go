@@ -127,7 +127,8 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 	if err != nil {
 		return Committed{}, err
 	}
-	if _, err := a.Payments.OpenCallBudget(ctx, &paymentsv1.OpenCallBudgetRequest{Call: call.GetName(), EnvelopeCents: call.GetEnvelopeCents()}); err != nil {
+	if _, err := a.Payments.OpenCallBudget(ctx, &paymentsv1.OpenCallBudgetRequest{Call: call.GetName(), EnvelopeCents: call.GetEnvelopeCents(),
+		AdvanceMaxPercent: call.GetAdvanceMaxPercent(), InterimMaxPercent: call.GetInterimMaxPercent()}); err != nil {
 		return Committed{}, classify(err)
 	}
 	req := &paymentsv1.CommitGrantRequest{

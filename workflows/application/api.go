@@ -73,6 +73,7 @@ const (
 	StateIneligible  = "INELIGIBLE"
 	StateUnderReview = "UNDER_REVIEW"
 	StateSelected    = "SELECTED"
+	StateReserve     = "RESERVE"
 	StateFunded      = "FUNDED"
 	StateWithdrawn   = "WITHDRAWN"
 	TranchePaid      = "PAID"

@@ -74,6 +74,19 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 	if err := w.record(ctx, decision.Decision, decision.Reason); err != nil {
 		return Outcome{}, err
 	}
+	// A project on the reserve list waits: when a laureate withdraws or is decommitted, the review
+	// service promotes the next reserve entries that fit and signals them SELECTED.
+	for decision.Decision == StateReserve {
+		if !w.await(ctx, flow.SignalRanked, &decision) {
+			return Outcome{State: StateWithdrawn}, nil
+		}
+		if decision.Decision == StateReserve {
+			continue // a repeated ranking changes nothing
+		}
+		if err := w.record(ctx, decision.Decision, decision.Reason); err != nil {
+			return Outcome{}, err
+		}
+	}
 	if decision.Decision != StateSelected {
 		return Outcome{State: decision.Decision}, nil
 	}

@@ -208,3 +208,26 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	require.Equal(t, Outcome{State: StateFunded, PaidCents: 80}, out)
 	require.Equal(t, []ReportInput{{Tranche: "tranches/t2", Report: "calls/c1/applications/a1/reports/r1"}}, marked)
 }
+
+// TestReserveWaitsForPromotion: a reserve project waits; promoted, it goes on like a laureate.
+func TestReserveWaitsForPromotion(t *testing.T) {
+	env := newEnv(t)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
+	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
+	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 10, Tranches: []string{"tranches/t1"}, TrancheAmounts: []int64{10}}, nil)
+	got := decisions(env)
+	signalAt(env, time.Hour, flow.SignalReviewsComplete, flow.ReviewsComplete{Reviews: 3})
+	signalAt(env, 2*time.Hour, flow.SignalRanked, flow.Decision{Decision: "RESERVE", Rank: 4})
+	signalAt(env, 3*time.Hour, flow.SignalRanked, flow.Decision{Decision: "RESERVE", Rank: 4})
+	signalAt(env, 40*24*time.Hour, flow.SignalRanked, flow.Decision{Decision: "SELECTED", Reason: "promoted from the reserve list", Rank: 4})
+	signalAt(env, 41*24*time.Hour, flow.SignalAgreementSigned, flow.AgreementSigned{SignedBy: "alice"})
+	signalAt(env, 42*24*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t1", State: "PAID"})
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	require.NoError(t, env.GetWorkflowError())
+	var out Outcome
+	require.NoError(t, env.GetWorkflowResult(&out))
+	require.Equal(t, Outcome{State: StateFunded, PaidCents: 10}, out)
+	require.Equal(t, []string{StateUnderReview, StateReserve, StateSelected, StateFunded}, *got)
+}
