@@ -28,6 +28,8 @@ const (
 	SignalWithdrawn = "withdrawn"
 	// SignalReportSubmitted: the applicant filed a milestone report; carries a ReportSubmitted.
 	SignalReportSubmitted = "report-submitted"
+	// SignalBankAccountChanged: the applicant corrected its bank account; carries a BankAccountChanged.
+	SignalBankAccountChanged = "bank-account-changed"
 )
 
 // ApplicationWorkflowID is the business id of an application's workflow.
@@ -75,4 +77,11 @@ type ReportSubmitted struct {
 	Report string `json:"report"`
 	// Sequence is the tranche the report is for (2 onwards).
 	Sequence int `json:"sequence"`
+}
+
+// BankAccountChanged is the payload of SignalBankAccountChanged.
+type BankAccountChanged struct {
+	IBAN   string `json:"iban"`
+	BIC    string `json:"bic"`
+	Holder string `json:"holder"`
 }

@@ -43,6 +43,7 @@ var Policy = auth.Policy{
 	appv1.ApplicationService_RecordDecision_FullMethodName:      auth.Allow(auth.System),
 	appv1.ApplicationService_RuleEligibility_FullMethodName:     auth.Allow(auth.ProgrammeOfficer),
 	appv1.ApplicationService_CreateReport_FullMethodName:        auth.Allow(auth.Applicant),
+	appv1.ApplicationService_UpdateBankAccount_FullMethodName:   auth.Allow(auth.Applicant),
 	appv1.ApplicationService_ListReports_FullMethodName:         auth.Allow(append([]auth.Role{auth.Applicant}, auth.Staff...)...),
 }
 

@@ -28,17 +28,21 @@ type application struct {
 	SubmitTime, AgreementSignTime   pgtype.Timestamptz
 	AgreementSignedBy               string
 	CreateTime, UpdateTime          time.Time
+	// Account is the latest correction of the bank account (iban, bic, holder), nil when none:
+	// the submitted content keeps the account it was submitted with.
+	Account []string
 }
 
 func (a *application) name() string { return resource.ApplicationName(a.Call, a.ID) }
 
 const applicationColumns = `id, call, owner_siret, created_by, state, state_reason, content, content_sha256, submit_time,
-	agreement_sign_time, agreement_signed_by, create_time, update_time`
+	agreement_sign_time, agreement_signed_by, create_time, update_time,
+	(SELECT ARRAY[v.iban, v.bic, v.holder] FROM bank_account_versions v WHERE v.application = applications.id ORDER BY v.id DESC LIMIT 1)`
 
 func scanApplication(row pgx.Row) (*application, error) {
 	var a application
 	err := row.Scan(&a.ID, &a.Call, &a.OwnerSiret, &a.CreatedBy, &a.State, &a.StateReason, &a.Content, &a.ContentSHA256,
-		&a.SubmitTime, &a.AgreementSignTime, &a.AgreementSignedBy, &a.CreateTime, &a.UpdateTime)
+		&a.SubmitTime, &a.AgreementSignTime, &a.AgreementSignedBy, &a.CreateTime, &a.UpdateTime, &a.Account)
 	return &a, err
 }
 
@@ -117,6 +121,9 @@ func toProto(a *application, p auth.Principal) *appv1.Application {
 	}
 	if p.Role == auth.Applicant || p.Role.In(auth.Staff...) {
 		out.BankAccount = &appv1.BankAccount{Iban: c.IBAN, Bic: c.BIC, Holder: c.AccountHolder}
+		if len(a.Account) == 3 {
+			out.BankAccount = &appv1.BankAccount{Iban: a.Account[0], Bic: a.Account[1], Holder: a.Account[2]}
+		}
 	}
 	return out
 }

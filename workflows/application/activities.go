@@ -177,3 +177,11 @@ func (a *Activities) MarkReportSubmitted(ctx context.Context, in ReportInput) er
 	_, err := a.Payments.MarkReportSubmitted(ctx, &paymentsv1.MarkReportSubmittedRequest{Name: in.Tranche, Report: in.Report})
 	return classify(err)
 }
+
+// UpdateBeneficiaryAccount records the applicant's corrected bank account in the payments service,
+// where it waits for a finance officer's approval before any further payment.
+func (a *Activities) UpdateBeneficiaryAccount(ctx context.Context, in AccountInput) error {
+	_, err := a.Payments.UpdateBeneficiaryAccount(ctx, &paymentsv1.UpdateBeneficiaryAccountRequest{
+		Name: in.Application + "/commitment", Iban: in.IBAN, Bic: in.BIC})
+	return classify(err)
+}

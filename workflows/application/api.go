@@ -44,6 +44,12 @@ type (
 		// recorded before they were returned).
 		TrancheAmounts []int64 `json:"trancheAmounts,omitempty"`
 	}
+	// AccountInput passes a corrected bank account to the payments service.
+	AccountInput struct {
+		Application string `json:"application"`
+		IBAN        string `json:"iban"`
+		BIC         string `json:"bic"`
+	}
 	// ReportInput marks a tranche's milestone report as filed.
 	ReportInput struct {
 		Tranche string `json:"tranche"`

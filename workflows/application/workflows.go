@@ -114,6 +114,7 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Committed) (Outcome, error) {
 	changes := workflow.GetSignalChannel(ctx, flow.SignalTrancheChanged)
 	reports := workflow.GetSignalChannel(ctx, flow.SignalReportSubmitted)
+	accounts := workflow.GetSignalChannel(ctx, flow.SignalBankAccountChanged)
 	settled := map[string]bool{}
 	for len(settled) < len(committed.Tranches) {
 		if w.withdrawn {
@@ -135,6 +136,14 @@ func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Com
 			var r flow.ReportSubmitted
 			c.Receive(ctx, &r)
 			w.markReport(ctx, committed, r)
+		})
+		sel.AddReceive(accounts, func(c workflow.ReceiveChannel, _ bool) {
+			var change flow.BankAccountChanged
+			c.Receive(ctx, &change)
+			in := AccountInput{Application: w.in.Application, IBAN: change.IBAN, BIC: change.BIC}
+			if err := workflow.ExecuteActivity(ctx, acts.UpdateBeneficiaryAccount, in).Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("corrected bank account not recorded by the payments service", "error", err)
+			}
 		})
 		sel.AddReceive(w.withdrawals, func(c workflow.ReceiveChannel, _ bool) {
 			var s flow.Withdrawn

@@ -188,6 +188,11 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 100, Tranches: []string{"tranches/t1", "tranches/t2", "tranches/t3"},
 		TrancheAmounts: []int64{30, 50, 20}}, nil)
 	decisions(env)
+	var accounts []AccountInput
+	env.OnActivity(acts.UpdateBeneficiaryAccount, mock.Anything, mock.Anything).Return(func(_ context.Context, in AccountInput) error {
+		accounts = append(accounts, in)
+		return nil
+	})
 	var marked []ReportInput
 	env.OnActivity(acts.MarkReportSubmitted, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReportInput) error {
 		marked = append(marked, in)
@@ -199,6 +204,7 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	signalAt(env, 4*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t1", State: "PAID"})
 	signalAt(env, 60*24*time.Hour, flow.SignalReportSubmitted, flow.ReportSubmitted{Report: "calls/c1/applications/a1/reports/r1", Sequence: 2})
 	signalAt(env, 61*24*time.Hour, flow.SignalReportSubmitted, flow.ReportSubmitted{Report: "calls/c1/applications/a1/reports/r9", Sequence: 9})
+	signalAt(env, 65*24*time.Hour, flow.SignalBankAccountChanged, flow.BankAccountChanged{IBAN: "FR1420041010050500013M02606", Holder: "DINUM"})
 	signalAt(env, 70*24*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t2", State: "PAID"})
 	signalAt(env, 200*24*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t3", State: "CANCELLED"})
 	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
@@ -207,6 +213,7 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, Outcome{State: StateFunded, PaidCents: 80}, out)
 	require.Equal(t, []ReportInput{{Tranche: "tranches/t2", Report: "calls/c1/applications/a1/reports/r1"}}, marked)
+	require.Equal(t, []AccountInput{{Application: app, IBAN: "FR1420041010050500013M02606"}}, accounts)
 }
 
 // TestReserveWaitsForPromotion: a reserve project waits; promoted, it goes on like a laureate.

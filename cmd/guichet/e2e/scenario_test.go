@@ -187,6 +187,28 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 		if !strings.Contains(xml.Header.Get("Content-Type"), "xml") || !strings.Contains(string(xml.Body), ctrlSum) {
 			t.Fatalf("pain.001 of %s, want %s: %s %s", tranche, ctrlSum, xml.Header.Get("Content-Type"), xml.Body)
 		}
+		if i == 1 {
+			// The bank rejects the transfer; the applicant corrects its IBAN, a finance officer
+			// approves the new account, and the tranche is paid in a new batch.
+			reject := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "REJECTED", "reason": "AC01 incorrect account number"}}}
+			a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, reject).must(t, http.StatusOK)
+			const corrected = "FR1420041010050500013M02606"
+			a.call(http.MethodPost, "/v1/"+name+":updateBankAccount", alice, map[string]any{
+				"bankAccount": map[string]any{"iban": corrected, "holder": "DINUM"}}).must(t, http.StatusOK)
+			eventually(t, 30*time.Second, "the corrected account to await approval", func() bool {
+				c := a.call(http.MethodGet, "/v1/"+name+"/commitment", finance, nil).must(t, http.StatusOK)
+				pending, _ := c.JSON["pendingAccount"].(map[string]any)
+				return pending != nil && pending["iban"] == corrected
+			})
+			a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).problem(t, http.StatusConflict, "")
+			a.call(http.MethodPost, "/v1/"+name+"/commitment:approveAccount", a.token(auth.FinanceOfficer, "finance-2", ""),
+				map[string]any{"iban": corrected}).must(t, http.StatusOK)
+			batchName = a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).must(t, http.StatusCreated).str("name")
+			xml := a.call(http.MethodGet, "/v1/"+batchName+"/pain001.xml", accountant, nil).must(t, http.StatusOK)
+			if !strings.Contains(string(xml.Body), corrected) {
+				t.Fatalf("the new payment file does not pay the corrected account: %s", xml.Body)
+			}
+		}
 		confirm := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "PAID"}}}
 		a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK)
 		if i == 0 {

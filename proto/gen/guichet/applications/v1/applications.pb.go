@@ -1744,6 +1744,59 @@ func (x *ListReportsResponse) GetReports() []*MilestoneReport {
 	return nil
 }
 
+type UpdateBankAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Name          string       `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	BankAccount   *BankAccount `protobuf:"bytes,2,opt,name=bank_account,json=bankAccount,proto3" json:"bank_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBankAccountRequest) Reset() {
+	*x = UpdateBankAccountRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBankAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBankAccountRequest) ProtoMessage() {}
+
+func (x *UpdateBankAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBankAccountRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBankAccountRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateBankAccountRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateBankAccountRequest) GetBankAccount() *BankAccount {
+	if x != nil {
+		return x.BankAccount
+	}
+	return nil
+}
+
 var File_guichet_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_guichet_applications_v1_applications_proto_rawDesc = "" +
@@ -1897,12 +1950,15 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x12ListReportsRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"Y\n" +
 	"\x13ListReportsResponse\x12B\n" +
-	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports2\xe5\x02\n" +
+	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports\"\xb1\x01\n" +
+	"\x18UpdateBankAccountRequest\x12D\n" +
+	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12O\n" +
+	"\fbank_account\x18\x02 \x01(\v2$.guichet.applications.v1.BankAccountB\x06\xbaH\x03\xc8\x01\x01R\vbankAccount2\xe5\x02\n" +
 	"\vCallService\x12p\n" +
 	"\n" +
 	"CreateCall\x12*.guichet.applications.v1.CreateCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12m\n" +
 	"\aGetCall\x12'.guichet.applications.v1.GetCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=calls/*}\x12u\n" +
-	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls2\xdb\x0e\n" +
+	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls2\x8a\x10\n" +
 	"\x12ApplicationService\x12\xa4\x01\n" +
 	"\x11CreateApplication\x121.guichet.applications.v1.CreateApplicationRequest\x1a$.guichet.applications.v1.Application\"6\x82\xd3\xe4\x93\x020:\vapplication\"!/v1/{parent=calls/*}/applications\x12\x91\x01\n" +
 	"\x0eGetApplication\x12..guichet.applications.v1.GetApplicationRequest\x1a$.guichet.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/applications/*}\x12\xa2\x01\n" +
@@ -1914,7 +1970,8 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x10CheckEligibility\x120.guichet.applications.v1.CheckEligibilityRequest\x1a$.guichet.applications.v1.Application\x12f\n" +
 	"\x0eRecordDecision\x12..guichet.applications.v1.RecordDecisionRequest\x1a$.guichet.applications.v1.Application\x12\xa6\x01\n" +
 	"\x0fRuleEligibility\x12/.guichet.applications.v1.RuleEligibilityRequest\x1a$.guichet.applications.v1.Application\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/{name=calls/*/applications/*}:ruleEligibility\x12\xa3\x01\n" +
-	"\fCreateReport\x12,.guichet.applications.v1.CreateReportRequest\x1a(.guichet.applications.v1.MilestoneReport\";\x82\xd3\xe4\x93\x025:\x06report\"+/v1/{parent=calls/*/applications/*}/reports\x12\x9d\x01\n" +
+	"\fCreateReport\x12,.guichet.applications.v1.CreateReportRequest\x1a(.guichet.applications.v1.MilestoneReport\";\x82\xd3\xe4\x93\x025:\x06report\"+/v1/{parent=calls/*/applications/*}/reports\x12\xac\x01\n" +
+	"\x11UpdateBankAccount\x121.guichet.applications.v1.UpdateBankAccountRequest\x1a$.guichet.applications.v1.Application\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{name=calls/*/applications/*}:updateBankAccount\x12\x9d\x01\n" +
 	"\vListReports\x12+.guichet.applications.v1.ListReportsRequest\x1a,.guichet.applications.v1.ListReportsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reportsB\xcc\x02\x92A\xfb\x01\x12^\n" +
 	"\aguichet\x12NCompetitive grant calls end to end: applications, jury review, staged funding.2\x031.0*\x02\x01\x022\x10application/json:\x10application/jsonZc\n" +
 	"a\n" +
@@ -1935,7 +1992,7 @@ func file_guichet_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_guichet_applications_v1_applications_proto_rawDescData
 }
 
-var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*Criterion)(nil),                  // 0: guichet.applications.v1.Criterion
 	(*Call)(nil),                       // 1: guichet.applications.v1.Call
@@ -1963,67 +2020,71 @@ var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*CreateReportRequest)(nil),        // 23: guichet.applications.v1.CreateReportRequest
 	(*ListReportsRequest)(nil),         // 24: guichet.applications.v1.ListReportsRequest
 	(*ListReportsResponse)(nil),        // 25: guichet.applications.v1.ListReportsResponse
-	(*timestamppb.Timestamp)(nil),      // 26: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 27: google.protobuf.FieldMask
+	(*UpdateBankAccountRequest)(nil),   // 26: guichet.applications.v1.UpdateBankAccountRequest
+	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 28: google.protobuf.FieldMask
 }
 var file_guichet_applications_v1_applications_proto_depIdxs = []int32{
-	26, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
-	26, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
-	26, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
+	27, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
+	27, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
+	27, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 3: guichet.applications.v1.Call.criteria:type_name -> guichet.applications.v1.Criterion
-	26, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
+	27, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: guichet.applications.v1.CreateCallRequest.call:type_name -> guichet.applications.v1.Call
 	1,  // 6: guichet.applications.v1.ListCallsResponse.calls:type_name -> guichet.applications.v1.Call
 	6,  // 7: guichet.applications.v1.Application.applicant:type_name -> guichet.applications.v1.Applicant
 	7,  // 8: guichet.applications.v1.Application.contact:type_name -> guichet.applications.v1.Contact
 	8,  // 9: guichet.applications.v1.Application.milestones:type_name -> guichet.applications.v1.Milestone
 	9,  // 10: guichet.applications.v1.Application.bank_account:type_name -> guichet.applications.v1.BankAccount
-	26, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	26, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	26, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	26, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
+	27, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	27, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	27, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	27, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
 	10, // 15: guichet.applications.v1.CreateApplicationRequest.application:type_name -> guichet.applications.v1.Application
 	10, // 16: guichet.applications.v1.ListApplicationsResponse.applications:type_name -> guichet.applications.v1.Application
 	10, // 17: guichet.applications.v1.UpdateApplicationRequest.application:type_name -> guichet.applications.v1.Application
-	27, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	26, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
+	28, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	27, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
 	22, // 20: guichet.applications.v1.CreateReportRequest.report:type_name -> guichet.applications.v1.MilestoneReport
 	22, // 21: guichet.applications.v1.ListReportsResponse.reports:type_name -> guichet.applications.v1.MilestoneReport
-	2,  // 22: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
-	3,  // 23: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
-	4,  // 24: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
-	11, // 25: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
-	12, // 26: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
-	13, // 27: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
-	15, // 28: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
-	16, // 29: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
-	17, // 30: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
-	18, // 31: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
-	19, // 32: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
-	21, // 33: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
-	20, // 34: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
-	23, // 35: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
-	24, // 36: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
-	1,  // 37: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
-	1,  // 38: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
-	5,  // 39: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
-	10, // 40: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
-	10, // 41: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
-	14, // 42: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
-	10, // 43: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
-	10, // 44: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
-	10, // 45: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
-	10, // 46: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
-	10, // 47: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
-	10, // 48: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
-	10, // 49: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
-	22, // 50: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
-	25, // 51: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
-	37, // [37:52] is the sub-list for method output_type
-	22, // [22:37] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	9,  // 22: guichet.applications.v1.UpdateBankAccountRequest.bank_account:type_name -> guichet.applications.v1.BankAccount
+	2,  // 23: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
+	3,  // 24: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
+	4,  // 25: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
+	11, // 26: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
+	12, // 27: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
+	13, // 28: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
+	15, // 29: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
+	16, // 30: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
+	17, // 31: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
+	18, // 32: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
+	19, // 33: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
+	21, // 34: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
+	20, // 35: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
+	23, // 36: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
+	26, // 37: guichet.applications.v1.ApplicationService.UpdateBankAccount:input_type -> guichet.applications.v1.UpdateBankAccountRequest
+	24, // 38: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
+	1,  // 39: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
+	1,  // 40: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
+	5,  // 41: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
+	10, // 42: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
+	10, // 43: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
+	14, // 44: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
+	10, // 45: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
+	10, // 46: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
+	10, // 47: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
+	10, // 48: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
+	10, // 49: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
+	10, // 50: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
+	10, // 51: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
+	22, // 52: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
+	10, // 53: guichet.applications.v1.ApplicationService.UpdateBankAccount:output_type -> guichet.applications.v1.Application
+	25, // 54: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
+	39, // [39:55] is the sub-list for method output_type
+	23, // [23:39] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_guichet_applications_v1_applications_proto_init() }
@@ -2037,7 +2098,7 @@ func file_guichet_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_applications_v1_applications_proto_rawDesc), len(file_guichet_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -218,6 +218,7 @@ const (
 	ApplicationService_RecordDecision_FullMethodName      = "/guichet.applications.v1.ApplicationService/RecordDecision"
 	ApplicationService_RuleEligibility_FullMethodName     = "/guichet.applications.v1.ApplicationService/RuleEligibility"
 	ApplicationService_CreateReport_FullMethodName        = "/guichet.applications.v1.ApplicationService/CreateReport"
+	ApplicationService_UpdateBankAccount_FullMethodName   = "/guichet.applications.v1.ApplicationService/UpdateBankAccount"
 	ApplicationService_ListReports_FullMethodName         = "/guichet.applications.v1.ApplicationService/ListReports"
 )
 
@@ -256,6 +257,10 @@ type ApplicationServiceClient interface {
 	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
 	// one until the tranche is certified; the programme officer then certifies the milestone.
 	CreateReport(ctx context.Context, in *CreateReportRequest, opts ...grpc.CallOption) (*MilestoneReport, error)
+	// Corrects the bank account of a selected or funded project (for instance after the bank rejected
+	// a payment). Owner only. The submitted content stays frozen: the correction is a new version of
+	// the account, audited, and a finance officer must approve it before any further payment.
+	UpdateBankAccount(ctx context.Context, in *UpdateBankAccountRequest, opts ...grpc.CallOption) (*Application, error)
 	// Lists the milestone reports of a project: its owner organisation and staff.
 	ListReports(ctx context.Context, in *ListReportsRequest, opts ...grpc.CallOption) (*ListReportsResponse, error)
 }
@@ -378,6 +383,16 @@ func (c *applicationServiceClient) CreateReport(ctx context.Context, in *CreateR
 	return out, nil
 }
 
+func (c *applicationServiceClient) UpdateBankAccount(ctx context.Context, in *UpdateBankAccountRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_UpdateBankAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *applicationServiceClient) ListReports(ctx context.Context, in *ListReportsRequest, opts ...grpc.CallOption) (*ListReportsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListReportsResponse)
@@ -423,6 +438,10 @@ type ApplicationServiceServer interface {
 	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
 	// one until the tranche is certified; the programme officer then certifies the milestone.
 	CreateReport(context.Context, *CreateReportRequest) (*MilestoneReport, error)
+	// Corrects the bank account of a selected or funded project (for instance after the bank rejected
+	// a payment). Owner only. The submitted content stays frozen: the correction is a new version of
+	// the account, audited, and a finance officer must approve it before any further payment.
+	UpdateBankAccount(context.Context, *UpdateBankAccountRequest) (*Application, error)
 	// Lists the milestone reports of a project: its owner organisation and staff.
 	ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error)
 	mustEmbedUnimplementedApplicationServiceServer()
@@ -467,6 +486,9 @@ func (UnimplementedApplicationServiceServer) RuleEligibility(context.Context, *R
 }
 func (UnimplementedApplicationServiceServer) CreateReport(context.Context, *CreateReportRequest) (*MilestoneReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateReport not implemented")
+}
+func (UnimplementedApplicationServiceServer) UpdateBankAccount(context.Context, *UpdateBankAccountRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateBankAccount not implemented")
 }
 func (UnimplementedApplicationServiceServer) ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReports not implemented")
@@ -690,6 +712,24 @@ func _ApplicationService_CreateReport_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_UpdateBankAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBankAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).UpdateBankAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_UpdateBankAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).UpdateBankAccount(ctx, req.(*UpdateBankAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ApplicationService_ListReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListReportsRequest)
 	if err := dec(in); err != nil {
@@ -758,6 +798,10 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateReport",
 			Handler:    _ApplicationService_CreateReport_Handler,
+		},
+		{
+			MethodName: "UpdateBankAccount",
+			Handler:    _ApplicationService_UpdateBankAccount_Handler,
 		},
 		{
 			MethodName: "ListReports",
