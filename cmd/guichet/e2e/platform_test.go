@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -144,55 +142,8 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 func TestApplicationToPaidTrancheSeparateProcesses(t *testing.T) {
 	env := testenv.Get(t)
 	cfg := testConfig(t, env)
-	bin := filepath.Join(t.TempDir(), "guichet")
-	build := exec.Command("go", "build", "-o", bin, "github.com/guichet/guichet/cmd/guichet")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	a := newAPI(t, cfg) // creates the issuer's key file the processes share
-	logs := t.TempDir()
-	for _, target := range server.Order {
-		cmd := exec.Command(bin, "serve", "--target="+string(target))
-		cmd.Env = append(os.Environ(),
-			"GUICHET_POSTGRES_URL="+cfg.PostgresURL, "GUICHET_REDIS_URL="+cfg.RedisURL,
-			"GUICHET_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "GUICHET_TEMPORAL_TASK_QUEUE="+cfg.TaskQueue,
-			"GUICHET_GATEWAY_ADDR="+cfg.GatewayAddr, "GUICHET_WEB_ADDR="+cfg.WebAddr,
-			"GUICHET_APPLICATIONS_ADDR="+cfg.ApplicationsAddr, "GUICHET_REVIEW_ADDR="+cfg.ReviewAddr,
-			"GUICHET_PAYMENTS_ADDR="+cfg.PaymentsAddr, "GUICHET_OIDC_ISSUER="+cfg.OIDCIssuer,
-			"GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+cfg.DevIssuerKeyFile,
-			"GUICHET_RATE_LIMIT_PER_MINUTE=100000", "GUICHET_DATA_DIR="+cfg.DataDir, "GUICHET_REGISTRY_URL="+cfg.RegistryURL,
-			"GUICHET_SMTP_ADDR="+cfg.SMTPAddr, "GUICHET_MAIL_FROM="+cfg.MailFrom)
-		logFile, err := os.Create(filepath.Join(logs, string(target)+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				_ = cmd.Process.Kill()
-			}
-			_ = logFile.Close()
-			if t.Failed() {
-				data, _ := os.ReadFile(logFile.Name())
-				t.Logf("--- %s log (last 3000 bytes) ---\n%s", target, tail(data, 3000))
-			}
-		})
-	}
+	startProcesses(t, cfg)
 	waitReady(t, a)
 	scenario(t, a, temporalClient(t, env.TemporalAddress), &mailpit.Client{URL: env.MailpitURL})
-}
-
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
 }

@@ -50,7 +50,9 @@ func monthsAhead(n int) string { return time.Now().AddDate(0, n, 0).Format(time.
 
 // scenario drives one application from submission to its paid tranche through the REST gateway
 // only, reading the receipt email in mailbox, and returns the application's name.
-func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Client) string {
+// beforePayment, when given, runs just before the advance is confirmed paid (a crash test kills
+// the worker there).
+func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Client, beforePayment ...func()) string {
 	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
 	alice := a.token(auth.Applicant, "alice", dinum)
 	chair := a.token(auth.JuryChair, "chair-1", "")
@@ -210,6 +212,11 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 			}
 		}
 		confirm := map[string]any{"outcomes": []map[string]any{{"tranche": tranche, "outcome": "PAID"}}}
+		if i == 0 {
+			for _, hook := range beforePayment {
+				hook()
+			}
+		}
 		a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK)
 		if i == 0 {
 			a.call(http.MethodPost, "/v1/"+batchName+":confirm", accountant, confirm).must(t, http.StatusOK) // twice changes nothing
