@@ -2,7 +2,10 @@ package application
 
 import (
 	"context"
+	"fmt"
 	netmail "net/mail"
+	"time"
+	_ "time/tzdata" // milestone dates are days in Europe/Paris on any machine
 
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc/codes"
@@ -23,6 +26,8 @@ type Activities struct {
 	Payments     paymentsv1.PaymentServiceClient
 	// Mail sends the notifications (a *mail.Sender).
 	Mail Mailer
+	// ProgrammeOffice is told of overdue milestone reports.
+	ProgrammeOffice *netmail.Address
 }
 
 // Mailer sends messages from one address.
@@ -148,6 +153,7 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 		out.Tranches = append(out.Tranches, t.GetName())
 		out.TrancheAmounts = append(out.TrancheAmounts, t.GetAmountCents())
 	}
+	out.Reminders = reportSchedule(app.GetMilestones())
 	return out, nil
 }
 
@@ -184,4 +190,76 @@ func (a *Activities) UpdateBeneficiaryAccount(ctx context.Context, in AccountInp
 	_, err := a.Payments.UpdateBeneficiaryAccount(ctx, &paymentsv1.UpdateBeneficiaryAccountRequest{
 		Name: in.Application + "/commitment", Iban: in.IBAN, Bic: in.BIC})
 	return classify(err)
+}
+
+// ReminderLead is how long before a milestone's due date its report is reminded.
+const ReminderLead = 14 * 24 * time.Hour
+
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// reportSchedule computes, outside the workflow, when each milestone report after the advance is
+// reminded (14 days before its due date, 09:00 Paris time) and declared late (the day after, 09:00).
+func reportSchedule(milestones []*appv1.Milestone) []ReportSchedule {
+	var out []ReportSchedule
+	for i, m := range milestones {
+		if i == 0 {
+			continue // the advance needs no report
+		}
+		due, err := time.ParseInLocation(time.DateOnly, m.GetDueDate(), paris)
+		if err != nil {
+			continue
+		}
+		nine := due.Add(9 * time.Hour)
+		out = append(out, ReportSchedule{Sequence: i + 1, RemindAt: nine.Add(-ReminderLead).UTC(), LateAt: nine.AddDate(0, 0, 1).UTC()})
+	}
+	return out
+}
+
+// SendReportReminder emails the applicant's contact about a milestone report that is due soon or
+// late; a late one is copied to the programme office.
+func (a *Activities) SendReportReminder(ctx context.Context, in ReminderInput) error {
+	if a.Mail == nil {
+		return temporal.NewNonRetryableApplicationError("the worker has no mail sender", "NoMailer", nil)
+	}
+	app, err := a.Applications.GetApplication(ctx, &appv1.GetApplicationRequest{Name: in.Application})
+	if err != nil {
+		return classify(err)
+	}
+	ms := app.GetMilestones()
+	if in.Sequence < 2 || in.Sequence > len(ms) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s has no milestone %d", in.Application, in.Sequence), "NoMilestone", nil)
+	}
+	m := ms[in.Sequence-1]
+	due, err := time.ParseInLocation(time.DateOnly, m.GetDueDate(), paris)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "BadDueDate", err)
+	}
+	var to []*netmail.Address
+	if e := app.GetContact().GetEmail(); e != "" {
+		to = append(to, &netmail.Address{Name: app.GetContact().GetName(), Address: e})
+	}
+	if in.Late && a.ProgrammeOffice != nil {
+		to = append(to, a.ProgrammeOffice)
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	msg, err := mail.ReportReminder{To: to, ContactName: app.GetContact().GetName(), Application: in.Application, Title: app.GetTitle(),
+		Sequence: in.Sequence, Milestone: m.GetTitle(), Due: due, AmountCents: m.GetTrancheAmountCents(), Late: in.Late}.Message(a.Mail.From())
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "BadReminder", err)
+	}
+	if err := a.Mail.Send(ctx, msg); err != nil {
+		if mail.Permanent(err) {
+			return temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
+		}
+		return err
+	}
+	return nil
 }

@@ -2,7 +2,11 @@
 // acknowledgement of receipt, eligibility, review, ranking, the grant agreement, the commitment and the payment of its tranches.
 package application
 
-import "github.com/guichet/guichet/platform/flow"
+import (
+	"time"
+
+	"github.com/guichet/guichet/platform/flow"
+)
 
 // Outcome is how an application's workflow ended.
 type Outcome struct {
@@ -43,6 +47,20 @@ type (
 		// TrancheAmounts are the tranches' amounts, in the order of Tranches (absent from histories
 		// recorded before they were returned).
 		TrancheAmounts []int64 `json:"trancheAmounts,omitempty"`
+		// Reminders are when to remind the applicant of each milestone report and when it is late.
+		Reminders []ReportSchedule `json:"reminders,omitempty"`
+	}
+	// ReportSchedule is when a milestone report is reminded (before it is due) and escalated (late).
+	ReportSchedule struct {
+		Sequence int       `json:"sequence"`
+		RemindAt time.Time `json:"remindAt"`
+		LateAt   time.Time `json:"lateAt"`
+	}
+	// ReminderInput asks for a report reminder email.
+	ReminderInput struct {
+		Application string `json:"application"`
+		Sequence    int    `json:"sequence"`
+		Late        bool   `json:"late"`
 	}
 	// AccountInput passes a corrected bank account to the payments service.
 	AccountInput struct {

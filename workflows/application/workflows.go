@@ -1,6 +1,7 @@
 package application
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -116,11 +117,37 @@ func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Com
 	reports := workflow.GetSignalChannel(ctx, flow.SignalReportSubmitted)
 	accounts := workflow.GetSignalChannel(ctx, flow.SignalBankAccountChanged)
 	settled := map[string]bool{}
+	// Workflows that reached this point before reminders existed replay without them.
+	reminders := newReminderPlan(committed, workflow.GetVersion(ctx, "report-reminders", workflow.DefaultVersion, 1) == 1)
+	var (
+		timer   workflow.Future
+		pending reminderEvent
+	)
 	for len(settled) < len(committed.Tranches) {
 		if w.withdrawn {
 			return Outcome{State: StateWithdrawn, PaidCents: committed.paid(w.paid)}, nil
 		}
 		sel := workflow.NewSelector(ctx)
+		if timer == nil {
+			if next, ok := reminders.next(); ok {
+				pending = next
+				timer = workflow.NewTimer(ctx, max(next.at.Sub(workflow.Now(ctx)), time.Millisecond))
+			}
+		}
+		if timer != nil {
+			sel.AddFuture(timer, func(workflow.Future) {
+				timer = nil
+				next := pending
+				reminders.done(next)
+				if reminders.reported[next.sequence] || next.sequence > len(committed.Tranches) || settled[committed.Tranches[next.sequence-1]] {
+					return
+				}
+				in := ReminderInput{Application: w.in.Application, Sequence: next.sequence, Late: next.late}
+				if err := workflow.ExecuteActivity(ctx, acts.SendReportReminder, in).Get(ctx, nil); err != nil {
+					workflow.GetLogger(ctx).Error("report reminder not sent", "sequence", next.sequence, "late", next.late, "error", err)
+				}
+			})
+		}
 		sel.AddReceive(changes, func(c workflow.ReceiveChannel, _ bool) {
 			var change flow.TrancheChange
 			c.Receive(ctx, &change)
@@ -135,6 +162,7 @@ func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Com
 		sel.AddReceive(reports, func(c workflow.ReceiveChannel, _ bool) {
 			var r flow.ReportSubmitted
 			c.Receive(ctx, &r)
+			reminders.reported[r.Sequence] = true
 			w.markReport(ctx, committed, r)
 		})
 		sel.AddReceive(accounts, func(c workflow.ReceiveChannel, _ bool) {
@@ -211,4 +239,51 @@ func (w *applicationWorkflow) receive(ctx workflow.Context, ch workflow.ReceiveC
 	})
 	sel.Select(ctx)
 	return got
+}
+
+// reminderPlan is the ordered list of reminders and escalations still to come.
+type reminderPlan struct {
+	events   []reminderEvent
+	reported map[int]bool
+}
+
+type reminderEvent struct {
+	at       time.Time
+	sequence int
+	late     bool
+}
+
+func newReminderPlan(c Committed, enabled bool) *reminderPlan {
+	p := &reminderPlan{reported: map[int]bool{}}
+	if !enabled {
+		return p
+	}
+	for _, r := range c.Reminders {
+		p.events = append(p.events, reminderEvent{at: r.RemindAt, sequence: r.Sequence}, reminderEvent{at: r.LateAt, sequence: r.Sequence, late: true})
+	}
+	// A stable order: by instant, then sequence, reminders before escalations.
+	slices.SortStableFunc(p.events, func(a, b reminderEvent) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.sequence - b.sequence
+	})
+	return p
+}
+
+// next is the earliest event not yet handled whose report has not been filed.
+func (p *reminderPlan) next() (reminderEvent, bool) {
+	for len(p.events) > 0 && p.reported[p.events[0].sequence] {
+		p.events = p.events[1:]
+	}
+	if len(p.events) == 0 {
+		return reminderEvent{}, false
+	}
+	return p.events[0], true
+}
+
+func (p *reminderPlan) done(e reminderEvent) {
+	if i := slices.Index(p.events, e); i >= 0 {
+		p.events = slices.Delete(p.events, i, i+1)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/guichet/guichet/platform/flow"
+	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 )
 
 const app = "calls/c1/applications/a1"
@@ -237,4 +238,55 @@ func TestReserveWaitsForPromotion(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, Outcome{State: StateFunded, PaidCents: 10}, out)
 	require.Equal(t, []string{StateUnderReview, StateReserve, StateSelected, StateFunded}, *got)
+}
+
+// TestReportRemindersAndEscalation: months of funding in milliseconds. Milestone 2's report comes
+// after its reminder, before it is late; milestone 3's never comes: reminded, then escalated.
+func TestReportRemindersAndEscalation(t *testing.T) {
+	env := newEnv(t)
+	start := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
+	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
+	day := 24 * time.Hour
+	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 100, Tranches: []string{"tranches/t1", "tranches/t2", "tranches/t3"},
+		TrancheAmounts: []int64{30, 50, 20}, Reminders: []ReportSchedule{
+			{Sequence: 2, RemindAt: start.Add(60 * day), LateAt: start.Add(75 * day)},
+			{Sequence: 3, RemindAt: start.Add(160 * day), LateAt: start.Add(175 * day)},
+		}}, nil)
+	decisions(env)
+	env.OnActivity(acts.MarkReportSubmitted, mock.Anything, mock.Anything).Return(nil)
+	var sent []ReminderInput
+	var at []time.Duration
+	env.OnActivity(acts.SendReportReminder, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReminderInput) error {
+		sent = append(sent, in)
+		at = append(at, env.Now().Sub(start).Round(day))
+		return nil
+	})
+	signalAt(env, time.Hour, flow.SignalReviewsComplete, flow.ReviewsComplete{Reviews: 3})
+	signalAt(env, 2*time.Hour, flow.SignalRanked, flow.Decision{Decision: "SELECTED"})
+	signalAt(env, 3*time.Hour, flow.SignalAgreementSigned, flow.AgreementSigned{SignedBy: "alice"})
+	signalAt(env, 4*time.Hour, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t1", State: "PAID"})
+	signalAt(env, 70*day, flow.SignalReportSubmitted, flow.ReportSubmitted{Report: "r2", Sequence: 2})
+	signalAt(env, 80*day, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t2", State: "PAID"})
+	signalAt(env, 200*day, flow.SignalTrancheChanged, flow.TrancheChange{Tranche: "tranches/t3", State: "CANCELLED"})
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, []ReminderInput{
+		{Application: app, Sequence: 2},
+		{Application: app, Sequence: 3},
+		{Application: app, Sequence: 3, Late: true},
+	}, sent)
+	require.Equal(t, []time.Duration{60 * day, 160 * day, 175 * day}, at)
+}
+
+func TestReportScheduleFromMilestones(t *testing.T) {
+	got := reportSchedule([]*appv1.Milestone{{DueDate: "2027-01-31"}, {DueDate: "2027-06-30"}, {DueDate: "2027-12-31"}})
+	require.Equal(t, []ReportSchedule{
+		// 09:00 in Paris is 07:00 UTC in summer, 08:00 UTC in winter.
+		{Sequence: 2, RemindAt: time.Date(2027, 6, 16, 7, 0, 0, 0, time.UTC), LateAt: time.Date(2027, 7, 1, 7, 0, 0, 0, time.UTC)},
+		{Sequence: 3, RemindAt: time.Date(2027, 12, 17, 8, 0, 0, 0, time.UTC), LateAt: time.Date(2028, 1, 1, 8, 0, 0, 0, time.UTC)},
+	}, got)
 }

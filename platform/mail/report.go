@@ -1,0 +1,72 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"net/mail"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+var (
+	reportText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/report.txt"))
+	reportHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/report.html"))
+)
+
+// ReportReminder asks a funded project for a milestone report: before it is due, or once it is
+// late (Late), when the programme officer is told too.
+type ReportReminder struct {
+	To          []*mail.Address
+	ContactName string
+	Application string
+	Title       string
+	Sequence    int
+	Milestone   string
+	// Due is the milestone's due date (a day).
+	Due         time.Time
+	AmountCents int64
+	Late        bool
+}
+
+// Message builds the reminder, in French then English.
+func (r ReportReminder) Message(from *mail.Address) (Message, error) {
+	if len(r.To) == 0 {
+		return Message{}, ErrNoRecipient
+	}
+	v := struct {
+		ReportReminder
+		DueFR, DueEN, AmountEuros string
+	}{r, frenchDay(r.Due), r.Due.Format("Monday 2 January 2006"), fmt.Sprintf("%d.%02d EUR", r.AmountCents/100, r.AmountCents%100)}
+	var subject, text, html bytes.Buffer
+	if err := reportText.ExecuteTemplate(&subject, "subject", v); err != nil {
+		return Message{}, err
+	}
+	if err := reportText.ExecuteTemplate(&text, "body", v); err != nil {
+		return Message{}, err
+	}
+	if err := reportHTML.ExecuteTemplate(&html, "body", v); err != nil {
+		return Message{}, err
+	}
+	kind := "report-reminder"
+	if r.Late {
+		kind = "report-overdue"
+	}
+	return Message{
+		To:      r.To,
+		Subject: strings.Join(strings.Fields(subject.String()), " "),
+		Text:    text.String(),
+		HTML:    html.String(),
+		ID:      DerivedID(from, kind, fmt.Sprintf("%s/%d", r.Application, r.Sequence)),
+	}, nil
+}
+
+// frenchDay writes "mardi 30 juin 2027".
+func frenchDay(t time.Time) string {
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	return fmt.Sprintf("%s %s %s %d", frenchDays[t.Weekday()], day, frenchMonths[t.Month()-1], t.Year())
+}
