@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/guichet/guichet/cmd/guichet/internal/bench"
+	"github.com/guichet/guichet/cmd/guichet/internal/server"
+	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/config"
+	"github.com/guichet/guichet/platform/devstack"
+	"github.com/guichet/guichet/platform/ids"
+)
+
+func benchCmd() *cobra.Command {
+	var (
+		url                                            string
+		applicants, concurrency, healthz, starts, wait int
+		out                                            string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the deadline rush through the REST gateway against its ceilings, on this machine",
+		Long: `Without --url, bench starts every target as its own process on free ports, on the components
+of the environment (under 'guichet testenv', its throwaway PostgreSQL, Redis and Temporal), and
+stops them at the end. With --url, it measures a running platform whose development issuer key
+(GUICHET_DEV_ISSUER_KEY) and Temporal address it shares.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg := config.FromEnv()
+			var only bench.Only
+			if url == "" {
+				stop, pids, err := startTargets(&cfg)
+				only = pids
+				if err != nil {
+					return err
+				}
+				defer stop()
+				url = "http://" + cfg.GatewayAddr
+			}
+			iss, err := auth.LoadDevIssuer(cfg.OIDCIssuer, cfg.OIDCAudience, cfg.DevIssuerKeyFile)
+			if err != nil {
+				return err
+			}
+			tc, err := client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace})
+			if err != nil {
+				return err
+			}
+			defer tc.Close()
+			p := bench.Platform{URL: url, Issuer: iss, HTTP: bench.NewHTTPClient(concurrency)}
+			if err := waitReady(ctx, p, 90*time.Second); err != nil {
+				return err
+			}
+			time.Sleep(2 * time.Second) // let start-up settle before reading memory at rest
+			var r bench.Report
+			r.Time = time.Now().UTC()
+			r.AtRest = bench.Aggregate(bench.Processes(bench.Patterns, only))
+			call, err := p.CreateCall(ctx)
+			if err != nil {
+				return err
+			}
+			if r.Rush, err = p.Rush(ctx, call, applicants, concurrency); err != nil {
+				return err
+			}
+			rushEnd := r.Rush.Start.Add(time.Duration(r.Rush.Seconds * float64(time.Second)))
+			if r.Drain, err = bench.WaitForWorkflows(ctx, tc, r.Rush.Names, rushEnd, time.Duration(wait)*time.Second); err != nil {
+				return fmt.Errorf("waiting for the workflows: %w", err)
+			}
+			r.Healthz = p.Healthz(ctx, healthz, concurrency)
+			r.TemporalStarts = bench.TemporalStarts(ctx, tc, starts, concurrency)
+			r.After = bench.Aggregate(bench.Processes(bench.Patterns, only))
+			r.Finish()
+			r.Table(cmd.OutOrStdout())
+			if out != "" {
+				data, err := json.MarshalIndent(r, "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(out, data, 0o644); err != nil {
+					return err
+				}
+				_, _ = fmt.Fprintln(cmd.OutOrStdout(), "results:", out)
+			}
+			if r.Rush.Errors > 0 {
+				return fmt.Errorf("%d of %d applications failed, e.g. %v", r.Rush.Errors, r.Rush.Applications, r.Rush.ErrorSamples)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "REST gateway of a running platform (default: start one)")
+	cmd.Flags().IntVar(&applicants, "applicants", 500, "applications created and submitted in the rush")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 32, "applicants at a time")
+	cmd.Flags().IntVar(&healthz, "healthz", 20000, "GET /healthz requests of the gateway baseline")
+	cmd.Flags().IntVar(&starts, "starts", 500, "raw Temporal workflow starts of the Temporal baseline")
+	cmd.Flags().IntVar(&wait, "wait", 600, "seconds to wait for the outbox to start every workflow")
+	cmd.Flags().StringVar(&out, "out", "", "write the results as JSON to this file")
+	return cmd
+}
+
+func waitReady(ctx context.Context, p bench.Platform, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/readyz", nil)
+		resp, err := p.HTTP.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s/readyz never answered 200", p.URL)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// startTargets runs each target as its own process of this binary on free ports, on the
+// components of the environment (GUICHET_TEST_* under `guichet testenv`), and points cfg at them.
+func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) {
+	for env, field := range map[string]*string{"GUICHET_TEST_POSTGRES_URL": &cfg.PostgresURL, "GUICHET_TEST_REDIS_URL": &cfg.RedisURL,
+		"GUICHET_TEST_TEMPORAL_ADDRESS": &cfg.TemporalAddress, "GUICHET_TEST_SMTP_ADDR": &cfg.SMTPAddr} {
+		if v := os.Getenv(env); v != "" {
+			*field = v
+		}
+	}
+	port := func() string {
+		p, err := devstack.FreePort()
+		if err != nil {
+			panic(err)
+		}
+		return fmt.Sprintf("127.0.0.1:%d", p)
+	}
+	dir, err := os.MkdirTemp("", "guichet-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.GatewayAddr, cfg.WebAddr = port(), port()
+	cfg.ApplicationsAddr, cfg.ReviewAddr, cfg.PaymentsAddr = port(), port(), port()
+	cfg.OIDCIssuer = "http://" + cfg.GatewayAddr + "/dev-issuer"
+	cfg.DevIssuerKeyFile = filepath.Join(dir, "dev-issuer-key.json")
+	cfg.TaskQueue = "bench-" + ids.New()
+	if _, err := auth.LoadDevIssuer(cfg.OIDCIssuer, cfg.OIDCAudience, cfg.DevIssuerKeyFile); err != nil {
+		return nil, nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	pids = bench.Only{}
+	env := append(os.Environ(),
+		"GUICHET_POSTGRES_URL="+cfg.PostgresURL, "GUICHET_REDIS_URL="+cfg.RedisURL,
+		"GUICHET_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "GUICHET_TEMPORAL_TASK_QUEUE="+cfg.TaskQueue,
+		"GUICHET_GATEWAY_ADDR="+cfg.GatewayAddr, "GUICHET_WEB_ADDR="+cfg.WebAddr,
+		"GUICHET_APPLICATIONS_ADDR="+cfg.ApplicationsAddr, "GUICHET_REVIEW_ADDR="+cfg.ReviewAddr,
+		"GUICHET_PAYMENTS_ADDR="+cfg.PaymentsAddr, "GUICHET_OIDC_ISSUER="+cfg.OIDCIssuer,
+		"GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+cfg.DevIssuerKeyFile, "GUICHET_DATA_DIR="+dir,
+		"GUICHET_RATE_LIMIT_PER_MINUTE=1000000", "GUICHET_REGISTRY_URL=off", "GUICHET_SMTP_ADDR="+cfg.SMTPAddr)
+	var cmds []*exec.Cmd
+	stop = func() {
+		for _, c := range cmds {
+			_ = c.Process.Signal(os.Interrupt)
+		}
+		for _, c := range cmds {
+			done := make(chan struct{})
+			go func() { _ = c.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = c.Process.Kill()
+			}
+		}
+		_ = os.RemoveAll(dir)
+	}
+	for _, t := range server.Order {
+		log, err := os.Create(filepath.Join(dir, string(t)+".log"))
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		c := exec.Command(exe, "serve", "--target="+string(t))
+		c.Env, c.Stdout, c.Stderr = env, log, log
+		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := c.Start(); err != nil {
+			stop()
+			return nil, nil, err
+		}
+		cmds = append(cmds, c)
+		pids["guichet-"+string(t)] = map[int]bool{c.Process.Pid: true}
+	}
+	return stop, pids, nil
+}

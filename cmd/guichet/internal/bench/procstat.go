@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Process is one process of the platform or of its components, as /proc shows it.
+type Process struct {
+	PID  int    `json:"pid"`
+	Name string `json:"name"`
+	// CPUSeconds is the user and system time the process used so far.
+	CPUSeconds float64 `json:"cpuSeconds"`
+	// PeakRSSMB is the process's peak resident memory (VmHWM); RSSMB its resident memory now.
+	PeakRSSMB float64 `json:"peakRssMb"`
+	RSSMB     float64 `json:"rssMb"`
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux).
+const clockTicks = 100
+
+// Only, when not empty, restricts the named processes to these PIDs (a run's own targets, when
+// other platforms run on the machine).
+type Only map[string]map[int]bool
+
+// Processes lists the processes whose command line contains one of the patterns, naming each by
+// the first pattern it matches.
+func Processes(patterns map[string]string, only Only) []Process {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []Process
+	for _, dir := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(dir))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+		if err != nil {
+			continue
+		}
+		cmd := string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+		name := ""
+		for label, pattern := range patterns {
+			if strings.Contains(cmd, pattern) && (name == "" || label < name) {
+				name = label
+			}
+		}
+		if name == "" || (only[name] != nil && !only[name][pid]) {
+			continue
+		}
+		p := Process{PID: pid, Name: name}
+		p.CPUSeconds = cpuSeconds(dir)
+		p.PeakRSSMB, p.RSSMB = memory(dir)
+		out = append(out, p)
+	}
+	return out
+}
+
+func cpuSeconds(dir string) float64 {
+	data, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: fields are counted after its closing parenthesis.
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndex(s, ")")+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+func memory(dir string) (peakMB, rssMB float64) {
+	data, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			peakMB = kb / 1024
+		case "VmRSS:":
+			rssMB = kb / 1024
+		}
+	}
+	return peakMB, rssMB
+}

@@ -1,0 +1,133 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is one benchmark run.
+type Report struct {
+	Time           time.Time  `json:"time"`
+	CPUs           int        `json:"cpus"`
+	Rush           RushResult `json:"rush"`
+	Healthz        Throughput `json:"healthzThroughGateway"`
+	TemporalStarts Throughput `json:"temporalStarts"`
+	Drain          Drain      `json:"outboxDrain"`
+	Ratios         Ratios     `json:"ratios"`
+	// AtRest are the platform's processes before the load; After, once it is over.
+	AtRest []Usage `json:"processesAtRest"`
+	After  []Usage `json:"processesAfter"`
+	// PlatformAtRestMB is the resident memory of guichet's own processes before the load.
+	PlatformAtRestMB float64 `json:"platformAtRestMb"`
+}
+
+// Ratios compare the rush with the ceilings measured in the same run.
+type Ratios struct {
+	RushOverHealthz        float64 `json:"rushOverHealthz"`
+	RushOverTemporalStarts float64 `json:"rushOverTemporalStarts"`
+	DrainOverStarts        float64 `json:"drainOverTemporalStarts"`
+}
+
+// Usage aggregates the processes of one name (PostgreSQL runs one process per connection).
+type Usage struct {
+	Name       string  `json:"name"`
+	Processes  int     `json:"processes"`
+	CPUSeconds float64 `json:"cpuSeconds"`
+	RSSMB      float64 `json:"rssMb"`
+	PeakRSSMB  float64 `json:"peakRssMb"`
+}
+
+// Patterns name the processes of a platform on one machine by their command lines.
+var Patterns = map[string]string{
+	"guichet-all":          "serve --target=all",
+	"guichet-applications": "serve --target=applications",
+	"guichet-review":       "serve --target=review",
+	"guichet-payments":     "serve --target=payments",
+	"guichet-worker":       "serve --target=worker",
+	"guichet-gateway":      "serve --target=gateway",
+	"guichet-web":          "serve --target=web",
+	"guichet-dev":          "guichet dev",
+	"postgres":             "postgres",
+	"redis":                "redis-server",
+	"temporal":             "server start-dev",
+	"mailpit":              "mailpit",
+}
+
+// Aggregate sums processes by name.
+func Aggregate(ps []Process) []Usage {
+	by := map[string]*Usage{}
+	for _, p := range ps {
+		u := by[p.Name]
+		if u == nil {
+			u = &Usage{Name: p.Name}
+			by[p.Name] = u
+		}
+		u.Processes++
+		u.CPUSeconds += p.CPUSeconds
+		u.RSSMB += p.RSSMB
+		u.PeakRSSMB += p.PeakRSSMB
+	}
+	var out []Usage
+	for _, u := range by {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b Usage) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Finish computes the ratios and the platform's memory at rest.
+func (r *Report) Finish() {
+	r.CPUs = runtime.NumCPU()
+	if r.Healthz.PerSecond > 0 {
+		r.Ratios.RushOverHealthz = r.Rush.PerSecond / r.Healthz.PerSecond
+	}
+	if r.TemporalStarts.PerSecond > 0 {
+		r.Ratios.RushOverTemporalStarts = r.Rush.PerSecond / r.TemporalStarts.PerSecond
+		r.Ratios.DrainOverStarts = r.Drain.PerSecond / r.TemporalStarts.PerSecond
+	}
+	r.PlatformAtRestMB = 0
+	for _, u := range r.AtRest {
+		if len(u.Name) > 8 && u.Name[:8] == "guichet-" {
+			r.PlatformAtRestMB += u.RSSMB
+		}
+	}
+}
+
+// Table writes the report for people.
+func (r *Report) Table(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	f := func(format string, a ...any) { _, _ = fmt.Fprintf(tw, format, a...) }
+	f("measure\tvalue\n")
+	f("deadline rush\t%d applications, %d concurrent, %d errors\n", r.Rush.Applications, r.Rush.Concurrency, r.Rush.Errors)
+	f("  created and submitted per second\t%.1f\n", r.Rush.PerSecond)
+	f("  create latency p50 / p95 / p99\t%.1f / %.1f / %.1f ms\n", r.Rush.Create.P50, r.Rush.Create.P95, r.Rush.Create.P99)
+	f("  submit latency p50 / p95 / p99\t%.1f / %.1f / %.1f ms\n", r.Rush.Submit.P50, r.Rush.Submit.P95, r.Rush.Submit.P99)
+	f("GET /healthz through the gateway\t%.0f req/s (p99 %.1f ms)\n", r.Healthz.PerSecond, r.Healthz.Latency.P99)
+	f("raw Temporal workflow starts\t%.1f starts/s (p99 %.1f ms)\n", r.TemporalStarts.PerSecond, r.TemporalStarts.Latency.P99)
+	f("outbox drained into workflows\t%.1f starts/s, last %.1f s after the rush\n", r.Drain.PerSecond, r.Drain.LagSeconds)
+	f("rush / healthz\t%.4f\n", r.Ratios.RushOverHealthz)
+	f("rush / Temporal starts\t%.2f\n", r.Ratios.RushOverTemporalStarts)
+	f("drain / Temporal starts\t%.2f\n", r.Ratios.DrainOverStarts)
+	f("platform memory at rest (guichet processes)\t%.1f MB\n", r.PlatformAtRestMB)
+	f("\nprocess\tCPU s during the run\tpeak RSS MB\n")
+	rest := map[string]Usage{}
+	for _, u := range r.AtRest {
+		rest[u.Name] = u
+	}
+	for _, u := range r.After {
+		f("%s (%d)\t%.1f\t%.1f\n", u.Name, u.Processes, u.CPUSeconds-rest[u.Name].CPUSeconds, u.PeakRSSMB)
+	}
+	_ = tw.Flush()
+}
