@@ -1,61 +1,201 @@
-// Package web is the jury and finance console: server-rendered pages that talk gRPC to the
-// services. This first version serves the console's home page, its accessibility statement and a
-// health endpoint; the jury and finance pages come with their issues.
+// Package web is the jury console: server-rendered pages that talk gRPC to the services with the
+// signed-in person's own token, so that the services enforce every rule. People sign in through
+// the configured OpenID Connect issuer (authorization code flow); sessions live in Redis; every
+// form carries a synchroniser token; pages carry a strict Content-Security-Policy and load no
+// script and nothing from elsewhere.
 package web
 
 import (
-	"embed"
-	"html/template"
+	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+
+	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 )
-
-//go:embed templates/*.html static/*.css
-var assets embed.FS
-
-var pages = template.Must(template.ParseFS(assets, "templates/*.html"))
 
 // Options configure the console.
 type Options struct {
 	// APIURL is the REST gateway's address, shown to people looking for the API.
 	APIURL string
+	// BaseURL is the console's public address (its /callback is the redirect URI). Cookies are
+	// Secure unless it is http://127.0.0.1 or http://localhost (development).
+	BaseURL string
+	// Issuer is the OpenID Connect issuer; ClientID and ClientSecret the console's registration.
+	Issuer, ClientID, ClientSecret string
+	// Redis holds the sessions.
+	Redis *redis.Client
+	// Applications and Review are connections to the services (no credentials of their own: each
+	// call carries the signed-in person's token).
+	Applications, Review grpc.ClientConnInterface
+	Logger               *slog.Logger
+}
+
+// console holds the handlers' dependencies.
+type console struct {
+	o        Options
+	rp       *relyingParty
+	sessions *sessions
+	calls    appv1.CallServiceClient
+	review   reviewv1.ReviewServiceClient
+	logger   *slog.Logger
 }
 
 // Handler serves the console.
-func Handler(o Options) http.Handler {
+func Handler(o Options) (http.Handler, error) {
+	if o.Redis == nil || o.Applications == nil || o.Review == nil || o.Issuer == "" || o.ClientID == "" || o.BaseURL == "" {
+		return nil, errors.New("web: Redis, Applications, Review, Issuer, ClientID and BaseURL are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	base := strings.TrimRight(o.BaseURL, "/")
+	c := &console{
+		o:        o,
+		rp:       &relyingParty{issuer: o.Issuer, clientID: o.ClientID, clientSecret: o.ClientSecret, redirectURL: base + "/callback"},
+		sessions: &sessions{rdb: o.Redis, secure: !insecureDevelopmentURL(base)},
+		calls:    appv1.NewCallServiceClient(o.Applications),
+		review:   reviewv1.NewReviewServiceClient(o.Review),
+		logger:   o.Logger,
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", page("home.html", o))
-	mux.HandleFunc("GET /accessibility", page("accessibility.html", o))
+	mux.HandleFunc("GET /{$}", c.home)
+	mux.HandleFunc("GET /accessibility", c.accessibility)
+	mux.HandleFunc("GET /login", c.login)
+	mux.HandleFunc("GET /callback", c.callback)
+	mux.HandleFunc("POST /logout", c.post(c.logout))
+	mux.HandleFunc("GET /calls/{call}", c.get(c.callPage))
+	mux.HandleFunc("POST /calls/{call}/declaration", c.post(c.signDeclaration))
+	mux.HandleFunc("GET /calls/{call}/applications/{app}", c.get(c.applicationPage))
+	mux.HandleFunc("POST /calls/{call}/applications/{app}/conflict", c.post(c.declareConflict))
+	mux.HandleFunc("POST /calls/{call}/applications/{app}/review", c.post(c.createReview))
+	mux.HandleFunc("GET /calls/{call}/divergences", c.get(c.divergencesPage))
+	mux.HandleFunc("GET /calls/{call}/applications/{app}/consensus", c.get(c.consensusPage))
+	mux.HandleFunc("POST /calls/{call}/applications/{app}/consensus", c.post(c.recordConsensus))
+	mux.HandleFunc("GET /calls/{call}/ranking", c.get(c.rankingPage))
+	mux.HandleFunc("POST /calls/{call}/ranking", c.post(c.rank))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
-	static := http.FileServerFS(assets)
-	mux.Handle("GET /static/", cached(static))
-	return secure(mux)
+	mux.Handle("GET /static/", staticHandler())
+	// Defence in depth beside the synchroniser tokens: browsers' Sec-Fetch-Site/Origin headers
+	// refuse cross-origin POSTs before any handler runs.
+	return secure(http.NewCrossOriginProtection().Handler(mux)), nil
 }
 
-func page(name string, o Options) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := pages.ExecuteTemplate(w, name, o); err != nil {
-			http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+// insecureDevelopmentURL reports whether base is a plain-HTTP loopback address, the one case where
+// cookies may go without Secure (browsers would not send them back otherwise).
+func insecureDevelopmentURL(base string) bool {
+	for _, p := range []string{"http://127.0.0.1", "http://localhost", "http://[::1]"} {
+		if base == p || strings.HasPrefix(base, p+":") || strings.HasPrefix(base, p+"/") {
+			return true
 		}
+	}
+	return false
+}
+
+// get wraps a page that needs a session: without one, the browser goes to sign in first.
+func (c *console) get(h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, ok, err := c.sessions.load(r)
+		if err != nil {
+			c.fail(w, r, http.StatusServiceUnavailable, "Les sessions sont momentanément indisponibles.", err)
+			return
+		}
+		if !ok {
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r, sess)
 	}
 }
 
-func cached(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		h.ServeHTTP(w, r)
-	})
+// post wraps a form handler: a session and its synchroniser token are required.
+func (c *console) post(h func(http.ResponseWriter, *http.Request, session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		sess, ok, err := c.sessions.load(r)
+		if err != nil {
+			c.fail(w, r, http.StatusServiceUnavailable, "Les sessions sont momentanément indisponibles.", err)
+			return
+		}
+		if !ok || !validCSRF(sess, r) {
+			c.fail(w, r, http.StatusForbidden, "Ce formulaire a expiré ou ne vient pas de cette console : rechargez la page et recommencez.", errors.New("csrf"))
+			return
+		}
+		h(w, r, sess)
+	}
 }
 
-// secure sets the headers every page carries: a strict Content-Security-Policy and no framing.
+// view is what every page template receives.
+type view struct {
+	Title   string
+	Session *session
+	// Error is announced at the top of the page (role="alert"); fields refer to it.
+	Error string
+	Data  any
+}
+
+func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	if v.Session == nil {
+		if sess, ok, _ := c.sessions.load(r); ok {
+			v.Session = &sess
+		}
+	}
+	var buf strings.Builder
+	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.logger.ErrorContext(r.Context(), "web: page not rendered", "page", name, "error", err)
+		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(buf.String()))
+}
+
+// fail shows an error page; the cause goes to the log, not to the page.
+func (c *console) fail(w http.ResponseWriter, r *http.Request, status int, message string, cause error) {
+	if status >= 500 {
+		c.logger.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "error", cause)
+	} else {
+		c.logger.InfoContext(r.Context(), "web: request refused", "path", r.URL.Path, "status", status, "error", cause)
+	}
+	c.render(w, r, status, "error.html", view{Title: "Erreur", Error: message})
+}
+
+func (c *console) home(w http.ResponseWriter, r *http.Request) {
+	sess, ok, err := c.sessions.load(r)
+	if err != nil || !ok {
+		c.render(w, r, http.StatusOK, "signin.html", view{Title: "Connexion"})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	resp, err := c.calls.ListCalls(c.as(r, sess), &appv1.ListCallsRequest{PageSize: 100})
+	if err != nil {
+		c.grpcFail(w, r, sess, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "home.html", view{Title: "Appels à projets", Session: &sess, Data: resp.GetCalls()})
+}
+
+func (c *console) accessibility(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "accessibility.html", view{Title: "Déclaration d'accessibilité", Data: c.o.APIURL})
+}
+
+// secure sets the headers every response carries: a strict Content-Security-Policy (nothing
+// inline, nothing from elsewhere), no framing, no sniffing.
 func secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
+		w.Header().Set("X-Frame-Options", "DENY")
 		h.ServeHTTP(w, r)
 	})
 }

@@ -14,6 +14,7 @@ replace (
 )
 
 require (
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/guichet/guichet/gateway v0.0.0-00010101000000-000000000000
 	github.com/guichet/guichet/platform v0.0.0-00010101000000-000000000000
 	github.com/guichet/guichet/proto v0.0.0-00010101000000-000000000000
@@ -46,7 +47,6 @@ require (
 	github.com/exaring/otelpgx v0.13.0 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
-	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-redis/redis_rate/v10 v10.0.1 // indirect

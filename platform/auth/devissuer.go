@@ -28,6 +28,8 @@ type DevIssuer struct {
 	issuer   string
 	audience string
 	key      jose.JSONWebKey
+	// codes are the authorization codes of /authorize waiting for /token.
+	codes codeStore
 }
 
 // LoadDevIssuer reads the issuer's key from keyFile, creating it on first use.
@@ -106,14 +108,19 @@ func (d *DevIssuer) mint(c Claims, ttl time.Duration, now time.Time) (string, er
 	return jwt.Signed(signer).Claims(registered).Claims(c).Serialize()
 }
 
-// Handler serves the discovery document at /.well-known/openid-configuration and the keys at
-// /jwks, relative to where it is mounted (the issuer URL's path).
+// Handler serves the discovery document at /.well-known/openid-configuration, the keys at /jwks
+// and the authorization code flow at /authorize (a page where a developer picks a demo principal)
+// and /token, relative to where it is mounted (the issuer URL's path). DEVELOPMENT ONLY.
 func (d *DevIssuer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]any{
 			"issuer":                                d.issuer,
 			"jwks_uri":                              d.issuer + "/jwks",
+			"authorization_endpoint":                d.issuer + "/authorize",
+			"token_endpoint":                        d.issuer + "/token",
+			"grant_types_supported":                 []string{"authorization_code"},
+			"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 			"id_token_signing_alg_values_supported": []string{string(jose.ES256)},
 			"response_types_supported":              []string{"code"},
 			"subject_types_supported":               []string{"public"},
@@ -122,8 +129,13 @@ func (d *DevIssuer) Handler() http.Handler {
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{d.key.Public()}})
 	})
+	mux.HandleFunc("GET /authorize", d.authorize)
+	mux.HandleFunc("POST /authorize", d.authorize)
+	mux.HandleFunc("POST /token", d.token)
 	return mux
 }
+
+func jsonEncode(w http.ResponseWriter, v any) error { return json.NewEncoder(w).Encode(v) }
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -31,6 +31,12 @@ type Config struct {
 	// OIDCIssuer is the issuer whose tokens are accepted; OIDCAudience the expected audience.
 	OIDCIssuer   string
 	OIDCAudience string
+	// WebURL is the console's public address (its OIDC redirect URI is WebURL/callback); empty
+	// means http:// and the web listen address. WebClientID and WebClientSecret are the console's
+	// registration at the issuer.
+	WebURL          string
+	WebClientID     string
+	WebClientSecret string
 	// DevIssuer serves the built-in development issuer from the gateway at OIDCIssuer.
 	DevIssuer bool
 	// DevIssuerKeyFile is the development issuer's signing key.
@@ -47,6 +53,8 @@ type Config struct {
 	// production); MailFrom their sender.
 	SMTPAddr string
 	MailFrom string
+	// ProgrammeOfficeEmail is told of overdue milestone reports.
+	ProgrammeOfficeEmail string
 	// SMTPUsername and SMTPPassword log in to the relay when the username is set; SMTPStartTLS
 	// requires STARTTLS before anything else.
 	SMTPUsername string
@@ -65,29 +73,33 @@ func FromEnv() Config {
 	dataDir := env("GUICHET_DATA_DIR", ".data")
 	gateway := env("GUICHET_GATEWAY_ADDR", "127.0.0.1:8080")
 	return Config{
-		DataDir:            dataDir,
-		PostgresURL:        env("GUICHET_POSTGRES_URL", "postgres://guichet@127.0.0.1:5432/guichet?sslmode=disable"),
-		RedisURL:           env("GUICHET_REDIS_URL", "redis://127.0.0.1:6379/0"),
-		TemporalAddress:    env("GUICHET_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		TemporalNamespace:  env("GUICHET_TEMPORAL_NAMESPACE", "default"),
-		TaskQueue:          env("GUICHET_TEMPORAL_TASK_QUEUE", "guichet"),
-		GatewayAddr:        gateway,
-		WebAddr:            env("GUICHET_WEB_ADDR", "127.0.0.1:8081"),
-		ApplicationsAddr:   env("GUICHET_APPLICATIONS_ADDR", "127.0.0.1:9101"),
-		ReviewAddr:         env("GUICHET_REVIEW_ADDR", "127.0.0.1:9102"),
-		PaymentsAddr:       env("GUICHET_PAYMENTS_ADDR", "127.0.0.1:9103"),
-		OIDCIssuer:         env("GUICHET_OIDC_ISSUER", "http://"+gateway+"/dev-issuer"),
-		OIDCAudience:       env("GUICHET_OIDC_AUDIENCE", "guichet"),
-		DevIssuer:          envBool("GUICHET_DEV_ISSUER", true),
-		DevIssuerKeyFile:   env("GUICHET_DEV_ISSUER_KEY", filepath.Join(dataDir, "dev-issuer-key.json")),
-		RateLimitPerMinute: envInt("GUICHET_RATE_LIMIT_PER_MINUTE", 600),
-		IdempotencyTTL:     envDuration("GUICHET_IDEMPOTENCY_TTL", 24*time.Hour),
-		RegistryURL:        env("GUICHET_REGISTRY_URL", DefaultRegistryURL),
-		SMTPAddr:           env("GUICHET_SMTP_ADDR", "127.0.0.1:1025"),
-		MailFrom:           env("GUICHET_MAIL_FROM", "guichet <noreply@guichet.localhost>"),
-		SMTPUsername:       os.Getenv("GUICHET_SMTP_USERNAME"),
-		SMTPPassword:       os.Getenv("GUICHET_SMTP_PASSWORD"),
-		SMTPStartTLS:       envBool("GUICHET_SMTP_STARTTLS", false),
+		DataDir:              dataDir,
+		PostgresURL:          env("GUICHET_POSTGRES_URL", "postgres://guichet@127.0.0.1:5432/guichet?sslmode=disable"),
+		RedisURL:             env("GUICHET_REDIS_URL", "redis://127.0.0.1:6379/0"),
+		TemporalAddress:      env("GUICHET_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace:    env("GUICHET_TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:            env("GUICHET_TEMPORAL_TASK_QUEUE", "guichet"),
+		GatewayAddr:          gateway,
+		WebAddr:              env("GUICHET_WEB_ADDR", "127.0.0.1:8081"),
+		ApplicationsAddr:     env("GUICHET_APPLICATIONS_ADDR", "127.0.0.1:9101"),
+		ReviewAddr:           env("GUICHET_REVIEW_ADDR", "127.0.0.1:9102"),
+		PaymentsAddr:         env("GUICHET_PAYMENTS_ADDR", "127.0.0.1:9103"),
+		OIDCIssuer:           env("GUICHET_OIDC_ISSUER", "http://"+gateway+"/dev-issuer"),
+		OIDCAudience:         env("GUICHET_OIDC_AUDIENCE", "guichet"),
+		WebURL:               os.Getenv("GUICHET_WEB_URL"),
+		WebClientID:          env("GUICHET_WEB_CLIENT_ID", "guichet-web"),
+		WebClientSecret:      os.Getenv("GUICHET_WEB_CLIENT_SECRET"),
+		DevIssuer:            envBool("GUICHET_DEV_ISSUER", true),
+		DevIssuerKeyFile:     env("GUICHET_DEV_ISSUER_KEY", filepath.Join(dataDir, "dev-issuer-key.json")),
+		RateLimitPerMinute:   envInt("GUICHET_RATE_LIMIT_PER_MINUTE", 600),
+		IdempotencyTTL:       envDuration("GUICHET_IDEMPOTENCY_TTL", 24*time.Hour),
+		RegistryURL:          env("GUICHET_REGISTRY_URL", DefaultRegistryURL),
+		SMTPAddr:             env("GUICHET_SMTP_ADDR", "127.0.0.1:1025"),
+		MailFrom:             env("GUICHET_MAIL_FROM", "guichet <noreply@guichet.localhost>"),
+		ProgrammeOfficeEmail: env("GUICHET_PROGRAMME_OFFICE_EMAIL", "programme@guichet.localhost"),
+		SMTPUsername:         os.Getenv("GUICHET_SMTP_USERNAME"),
+		SMTPPassword:         os.Getenv("GUICHET_SMTP_PASSWORD"),
+		SMTPStartTLS:         envBool("GUICHET_SMTP_STARTTLS", false),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	netmail "net/mail"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -189,6 +190,11 @@ func startWorker(_ context.Context, d *deps) (func(context.Context) error, strin
 		Review: reviewv1.NewReviewServiceClient(rev), Payments: paymentsv1.NewPaymentServiceClient(pay),
 		Mail: sender,
 	}
+	if office, err := netmail.ParseAddress(d.cfg.ProgrammeOfficeEmail); err == nil {
+		acts.ProgrammeOffice = office
+	} else {
+		d.logger.Warn("GUICHET_PROGRAMME_OFFICE_EMAIL is not an address: overdue reports are told to the applicant only", "error", err)
+	}
 	run := func(ctx context.Context) error {
 		// Temporal may be down when the worker starts: keep trying rather than stop the process
 		// (a worker that failed to start cannot be started again, so each try makes a new one).
@@ -272,12 +278,39 @@ func serving(ctx context.Context, conn *grpc.ClientConn) error {
 	return nil
 }
 
-// startWeb serves the console.
+// startWeb serves the console. It calls the services with each signed-in person's own token,
+// so its connections carry no credentials of their own.
 func startWeb(_ context.Context, d *deps) (func(context.Context) error, string, func(), error) {
-	lis, err := net.Listen("tcp", d.cfg.WebAddr)
+	apps, rev, _, closeConns, err := dialServices(d, nil)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	h := web.Handler(web.Options{APIURL: "http://" + d.cfg.GatewayAddr})
-	return func(ctx context.Context) error { return serveHTTP(ctx, lis, h) }, lis.Addr().String(), nil, nil
+	rdb, err := redisx.Open(d.cfg.RedisURL)
+	if err != nil {
+		closeConns()
+		return nil, "", nil, err
+	}
+	closer := func() { closeConns(); _ = rdb.Close() }
+	lis, err := net.Listen("tcp", d.cfg.WebAddr)
+	if err != nil {
+		closer()
+		return nil, "", nil, err
+	}
+	base := d.cfg.WebURL
+	if base == "" {
+		base = "http://" + lis.Addr().String()
+	}
+	clientID := d.cfg.WebClientID
+	if clientID == "" {
+		clientID = "guichet-web"
+	}
+	h, err := web.Handler(web.Options{APIURL: "http://" + d.cfg.GatewayAddr, BaseURL: base,
+		Issuer: d.cfg.OIDCIssuer, ClientID: clientID, ClientSecret: d.cfg.WebClientSecret,
+		Redis: rdb, Applications: apps, Review: rev, Logger: d.logger})
+	if err != nil {
+		_ = lis.Close()
+		closer()
+		return nil, "", nil, err
+	}
+	return func(ctx context.Context) error { return serveHTTP(ctx, lis, h) }, lis.Addr().String(), closer, nil
 }
