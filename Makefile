@@ -6,7 +6,7 @@ MODULES := proto platform services/applications services/review services/payment
 PACKAGES := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: run test test-go lint generate tools build proto-deps clean
+.PHONY: run test test-go fuzz fuzz-go lint generate tools build proto-deps clean
 
 ## run: install what is missing, build, start the whole platform, seed the demo call, print the URLs
 run: build
@@ -18,6 +18,21 @@ test: build
 
 test-go:
 	go test $(GO_TEST_FLAGS) $(PACKAGES)
+
+## fuzz: every Fuzz* target of the repository fuzzed FUZZTIME each (default 30s) on throwaway
+## components (the gateway's target runs a platform per worker); `make test` runs only their seeds
+FUZZTIME ?= 30s
+FUZZ_WORKERS ?= 4
+fuzz: build
+	$(BIN)/guichet testenv -- $(MAKE) --no-print-directory fuzz-go
+
+fuzz-go:
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' $(MODULES) | xargs -n1 dirname | sort -u); do \
+	  for target in $$(cd $$dir && go test -list '^Fuzz' . | grep '^Fuzz'); do \
+	    echo "== $$dir $$target"; \
+	    (cd $$dir && go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -parallel $(FUZZ_WORKERS) .); \
+	  done; \
+	done
 
 ## build: the guichet binary in bin/
 build: tools

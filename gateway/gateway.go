@@ -110,7 +110,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	root.Handle("/", api)
 
 	untraced := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
-	return otelhttp.NewHandler(root, "gateway",
+	return otelhttp.NewHandler(limitHeaders(root), "gateway",
 		otelhttp.WithFilter(func(r *http.Request) bool { return !untraced[r.URL.Path] }),
 	), nil
 }

@@ -56,6 +56,9 @@ func (m jsonMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	}
 	return runtime.DecoderFunc(func(v any) error {
 		err := d.Decode(v)
+		if err == nil {
+			err = checkNUL(v)
+		}
 		// An empty body is io.EOF, which the generated code accepts as an empty message.
 		if err != nil && !errors.Is(err, io.EOF) {
 			tb.decodeErr = err

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -88,4 +89,27 @@ func callerScope(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	return "addr:" + host
+}
+
+// maxHeaderBytes bounds the request's header fields (names and values). A bearer token is about
+// 1 KiB and nothing else large is expected; the HTTP server's own limit (1 MiB by default) is the
+// memory bound, this one keeps oversized headers from reaching the verifier, the logs and Redis.
+const maxHeaderBytes = 64 << 10
+
+// limitHeaders refuses requests whose header fields exceed maxHeaderBytes with 431.
+func limitHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.URL.RawQuery) + len(r.URL.Path)
+		for name, values := range r.Header {
+			for _, v := range values {
+				n += len(name) + len(v)
+			}
+		}
+		if n > maxHeaderBytes {
+			writeProblem(w, httpProblem(http.StatusRequestHeaderFieldsTooLarge,
+				fmt.Sprintf("the request line and header fields exceed %d bytes", maxHeaderBytes)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -134,3 +134,18 @@ func TestAuthenticatePutsPrincipalInContext(t *testing.T) {
 	require.Equal(t, auth.Reviewer, got.Role)
 	require.Equal(t, "sub:reviewer-1", callerScope(r.WithContext(auth.WithPrincipal(r.Context(), got))))
 }
+
+func TestOversizedHeadersAreRefused(t *testing.T) {
+	h := newTestGateway(t, Options{})
+	r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	r.Header.Set("X-Padding", strings.Repeat("a", maxHeaderBytes))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	decodeProblem(t, w.Result(), http.StatusRequestHeaderFieldsTooLarge)
+
+	r = httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	r.Header.Set("X-Padding", strings.Repeat("a", maxHeaderBytes/2))
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code)
+}

@@ -158,6 +158,10 @@ func problemFromError(ctx context.Context, logger *slog.Logger, r *http.Request,
 		if errors.As(tb.decodeErr, &mbe) {
 			return tooLarge()
 		}
+		var nul *nulError
+		if errors.As(tb.decodeErr, &nul) {
+			return nulViolation(ctx, nul)
+		}
 		return malformedBody(tb.decodeErr)
 	}
 	var hse *runtime.HTTPStatusError

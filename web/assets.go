@@ -20,7 +20,7 @@ var assets embed.FS
 
 // pages are parsed once: each page with the shared layout.
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"euros": euros, "score": score, "half": halfSteps, "last": lastSegment}
+	funcs := template.FuncMap{"euros": euros, "score": score, "half": halfSteps, "last": lastSegment, "declared": declared}
 	out := map[string]*template.Template{}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -88,3 +88,9 @@ func staticHandler() http.Handler {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// declared reports whether a reviewer has declared its conflict of interest on an assignment
+// (NO_CONFLICT or CONFLICT); the review service says UNDECLARED, or nothing, before.
+func declared(conflictDeclaration string) bool {
+	return conflictDeclaration != "" && conflictDeclaration != "UNDECLARED"
+}

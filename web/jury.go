@@ -122,7 +122,7 @@ func (c *console) showApplication(w http.ResponseWriter, r *http.Request, sess s
 			return
 		}
 		d.Reviews = reviews.GetReviews()
-	} else if d.Assignment.GetConflictDeclaration() != "" {
+	} else if declared(d.Assignment.GetConflictDeclaration()) {
 		call, err := c.calls.GetCall(ctx, &appv1.GetCallRequest{Name: "calls/" + callID})
 		if err != nil {
 			c.grpcFail(w, r, sess, err)

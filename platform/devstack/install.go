@@ -28,6 +28,16 @@ var Requirements = []Requirement{
 	// The applicant walk-through (docs/applicant-api.md) runs curl and jq; its test runs it as written.
 	{Present: onPath("curl"), Package: "curl"},
 	{Present: onPath("jq"), Package: "jq"},
+	// The jury console's browser tests (tests/browser, run by cmd/guichet/e2e) drive Debian's
+	// chromium with playwright-core, which never downloads a browser of its own.
+	{Present: onFile("/usr/bin/chromium"), Package: "chromium"},
+	{Present: onPath("node"), Package: "nodejs"},
+	{Present: onPath("npm"), Package: "npm"},
+}
+
+// onFile reports whether a program is installed at a fixed path.
+func onFile(path string) func() bool {
+	return func() bool { info, err := os.Stat(path); return err == nil && !info.IsDir() }
 }
 
 // EnsureInstalled installs the missing packages with apt-get when running as root on Debian;

@@ -134,6 +134,10 @@ type grant struct {
 	amount            int64
 	beneficiary       domain.Beneficiary
 	tranches          []plannedTranche
+	// For the open data on awards: the project's title and budget (0: unknown), the RNA number.
+	title       string
+	budgetCents int64
+	rna         string
 }
 
 func (g grant) amounts() []int64 {
@@ -161,6 +165,7 @@ func parseGrant(req *paymentsv1.CommitGrantRequest) (grant, error) {
 		bad("application", err.Error())
 	}
 	g.application, g.amount = req.GetApplication(), req.GetAmountCents()
+	g.title, g.budgetCents, g.rna = strings.TrimSpace(req.GetTitle()), req.GetProjectBudgetCents(), req.GetBeneficiary().GetRna()
 	b := req.GetBeneficiary()
 	g.beneficiary = domain.Beneficiary{
 		Name:  strings.TrimSpace(b.GetName()),
@@ -243,9 +248,11 @@ func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRe
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `INSERT INTO commitments (application, call, amount_cents, agreement_cents, beneficiary_name, beneficiary_siret,
-			beneficiary_iban, beneficiary_bic, created_by, created_at, updated_at, account_requested_by, account_requested_at)
-			VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $9, $8, $9)`,
-			g.application, g.call, g.amount, g.beneficiary.Name, g.beneficiary.Siret, g.beneficiary.IBAN, g.beneficiary.BIC, p.Subject, now); err != nil {
+			beneficiary_iban, beneficiary_bic, created_by, created_at, updated_at, account_requested_by, account_requested_at,
+			title, project_budget_cents, beneficiary_rna)
+			VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $9, $8, $9, $10, $11, $12)`,
+			g.application, g.call, g.amount, g.beneficiary.Name, g.beneficiary.Siret, g.beneficiary.IBAN, g.beneficiary.BIC, p.Subject, now,
+			g.title, g.budgetCents, g.rna); err != nil {
 			return err
 		}
 		for i, pt := range g.tranches {

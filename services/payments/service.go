@@ -45,6 +45,8 @@ var Policy = auth.Policy{
 	paymentsv1.PaymentService_CancelRemainingTranches_FullMethodName:   auth.Allow(auth.ProgrammeOfficer),
 	paymentsv1.PaymentService_UpdateBeneficiaryAccount_FullMethodName:  auth.Allow(auth.System),
 	paymentsv1.PaymentService_ApproveBeneficiaryAccount_FullMethodName: auth.Allow(auth.FinanceOfficer),
+	// Open data: anyone, without a token.
+	paymentsv1.PaymentService_GetAwardsCsv_FullMethodName: auth.Anyone,
 }
 
 // Debtor is the account the grants are paid from: the payment files' debtor and initiating party.
@@ -54,6 +56,10 @@ type Debtor struct {
 	// BIC of the debtor's bank; optional (the file then says NOTPROVIDED).
 	BIC string
 }
+
+// Awarder is the awarding body named in the open data on awards (SCDL nomAttribuant,
+// idAttribuant): DINUM, the debtor of the payments.
+var Awarder = domain.Awarder{Name: "DINUM", Siret: "13002526500013"}
 
 // DevelopmentDebtor is the debtor used when none is configured: DINUM at the Banque de France,
 // with a test IBAN. Production configures the real account.

@@ -51,6 +51,7 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 		PerApplication:   req.GetReviewersPerApplication(),
 		MaxLoad:          req.GetMaxLoadPerReviewer(),
 		Seed:             req.GetSeed(),
+		TieBreak:         req.GetTieBreakCriteria(),
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = domain.SeedFor(resource.CallName(callID))
@@ -60,6 +61,9 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 	}
 	var bad domain.Invalid
 	if err := domain.CheckGrid(cfg.Criteria, cfg.OverallThreshold); errors.As(err, &bad) {
+		return nil, invalid("", bad)
+	}
+	if err := domain.CheckTieBreak(cfg.Criteria, cfg.TieBreak); errors.As(err, &bad) {
 		return nil, invalid("", bad)
 	}
 	keywords, err := domain.NormaliseKeywords("keywords", req.GetKeywords())
@@ -202,8 +206,8 @@ func configure(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, 
 	if err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (call) DO NOTHING`,
-		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed)
+	tag, err := tx.Exec(ctx, `INSERT INTO calls (`+callColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (call) DO NOTHING`,
+		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed, tieBreak(cfg.TieBreak))
 	if err != nil {
 		return err
 	}
@@ -215,11 +219,20 @@ func configure(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, 
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE calls SET chair = $2, reviewers = $3, criteria = $4, overall_threshold = $5,
-		envelope_cents = $6, reviewers_per_application = $7, max_load_per_reviewer = $8, seed = $9 WHERE call = $1`,
-		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed); err != nil {
+		envelope_cents = $6, reviewers_per_application = $7, max_load_per_reviewer = $8, seed = $9,
+		tie_break_criteria = $10 WHERE call = $1`,
+		cfg.ID, cfg.Chair, cfg.Reviewers, criteria, cfg.OverallThreshold, cfg.EnvelopeCents, cfg.PerApplication, cfg.MaxLoad, cfg.Seed, tieBreak(cfg.TieBreak)); err != nil {
 		return err
 	}
 	return audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.reconfigured", Object: "calls/" + cfg.ID, Before: old, After: cfg}.FromPrincipal(p))
+}
+
+// tieBreak is never NULL in the database: no tie-break is the empty array.
+func tieBreak(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // receive records the application, with the number of reviewers it needs, or the change of what

@@ -54,6 +54,9 @@ func (s *Service) RecordConsensus(ctx context.Context, req *reviewv1.RecordConse
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
 		}
+		if err := refuseIfSigned(ctx, tx, callID, "record a consensus"); err != nil {
+			return err
+		}
 		staffed, err := staffingOf(ctx, tx, appName)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -51,15 +52,23 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 			refused = true
 			return status.Errorf(codes.PermissionDenied, "only the chair of %s may rank it", req.GetName())
 		}
+		if err := refuseIfSigned(ctx, tx, callID, "rank the call again"); err != nil {
+			return err
+		}
 		candidates, err := loadCandidates(ctx, tx, callID)
 		if err != nil {
 			return err
 		}
-		ranking, err := domain.Rank(domain.Call{Criteria: c.Criteria, OverallThreshold: c.OverallThreshold, EnvelopeCents: c.EnvelopeCents}, candidates)
+		selection := c.selection()
+		finals, err := domain.Finals(selection, candidates)
 		var missing domain.ConsensusMissing
 		if errors.As(err, &missing) {
 			return preconditions("divergent applications without a consensus: ", "CONSENSUS_MISSING",
 				"the reviews diverge: the chair must record a consensus", missing)
+		}
+		var ranking domain.Ranking
+		if err == nil {
+			ranking, err = domain.Select(selection, finals)
 		}
 		if err != nil {
 			// The reviews no longer fit the grid (it changed after they were written).
@@ -69,10 +78,18 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 		if err != nil {
 			return err
 		}
+		inputsJSON, err := json.Marshal(domain.Inputs{
+			Call: resource.CallName(callID), Criteria: c.Criteria, OverallThreshold: c.OverallThreshold,
+			TieBreakCriteria: domain.TieBreakOrder(c.Criteria, c.TieBreak), EnvelopeCents: c.EnvelopeCents,
+			Applications: finals, Ranking: ranking,
+		})
+		if err != nil {
+			return err
+		}
 		var version int
-		if err := tx.QueryRow(ctx, `INSERT INTO rankings (call, version, rank_time, ranking)
-			SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM rankings WHERE call = $1 RETURNING version`,
-			callID, now, rankingJSON).Scan(&version); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO rankings (call, version, rank_time, ranking, inputs)
+			SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4 FROM rankings WHERE call = $1 RETURNING version`,
+			callID, now, rankingJSON, inputsJSON).Scan(&version); err != nil {
 			return err
 		}
 		rankingName := resource.CallName(callID) + "/ranking"
@@ -279,4 +296,51 @@ func rankingProto(name string, r domain.Ranking, rankTime time.Time) *reviewv1.R
 		out.Entries = append(out.Entries, pe)
 	}
 	return out
+}
+
+// GetRankingInputs returns the published inputs of the call's last ranking run as a JSON
+// document (domain.Inputs), from which `guichet ranking verify` recomputes the ranking.
+func (s *Service) GetRankingInputs(ctx context.Context, req *reviewv1.GetRankingInputsRequest) (*httpbody.HttpBody, error) {
+	p := auth.FromContext(ctx)
+	ids, err := resource.Parse(req.GetName(), "calls/*/ranking")
+	if err != nil {
+		return nil, badName("name", req.GetName(), "calls/*/ranking")
+	}
+	var inputs []byte
+	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		if p.Role == auth.JuryChair {
+			c, ok, err := loadCall(ctx, tx, ids[0], false)
+			if err != nil {
+				return err
+			}
+			if !ok || !c.chairedBy(p) {
+				return notFound("ranking %s not found", req.GetName())
+			}
+		}
+		err := tx.QueryRow(ctx, `SELECT inputs FROM rankings WHERE call = $1 ORDER BY version DESC LIMIT 1`, ids[0]).Scan(&inputs)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("ranking %s not found: the call has not been ranked", req.GetName())
+		}
+		if err != nil {
+			return err
+		}
+		if inputs == nil {
+			return status.Errorf(codes.FailedPrecondition, "the last ranking of %s predates published inputs: rank the call again", req.GetName())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.edge(ctx, err)
+	}
+	// Indented, as a document people read and archive; jsonb does not keep the field order, so
+	// it is written again from the structure.
+	var in domain.Inputs
+	if err := json.Unmarshal(inputs, &in); err != nil {
+		return nil, s.edge(ctx, fmt.Errorf("inputs of %s: %w", req.GetName(), err))
+	}
+	doc, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		return nil, s.edge(ctx, err)
+	}
+	return &httpbody.HttpBody{ContentType: "application/json", Data: append(doc, '\n')}, nil
 }

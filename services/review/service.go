@@ -28,16 +28,19 @@ var Migrations embed.FS
 // Policy says which roles may call each method; the handlers then check the caller's jury
 // membership, chairmanship, declaration and assignment.
 var Policy = auth.Policy{
-	reviewv1.ReviewService_SignDeclaration_FullMethodName: auth.Allow(auth.Reviewer, auth.JuryChair),
-	reviewv1.ReviewService_ListAssignments_FullMethodName: auth.Allow(auth.Reviewer, auth.JuryChair),
-	reviewv1.ReviewService_CreateConflict_FullMethodName:  auth.Allow(auth.Reviewer, auth.JuryChair),
-	reviewv1.ReviewService_CreateReview_FullMethodName:    auth.Allow(auth.Reviewer, auth.JuryChair),
-	reviewv1.ReviewService_ListReviews_FullMethodName:     auth.Allow(auth.Reviewer, auth.JuryChair),
-	reviewv1.ReviewService_ListDivergences_FullMethodName: auth.Allow(auth.JuryChair),
-	reviewv1.ReviewService_RecordConsensus_FullMethodName: auth.Allow(auth.JuryChair),
-	reviewv1.ReviewService_RankCall_FullMethodName:        auth.Allow(auth.JuryChair),
-	reviewv1.ReviewService_GetRanking_FullMethodName:      auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
-	reviewv1.ReviewService_AssignReviewers_FullMethodName: auth.Allow(auth.System),
+	reviewv1.ReviewService_SignDeclaration_FullMethodName:  auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_ListAssignments_FullMethodName:  auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_CreateConflict_FullMethodName:   auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_CreateReview_FullMethodName:     auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_ListReviews_FullMethodName:      auth.Allow(auth.Reviewer, auth.JuryChair),
+	reviewv1.ReviewService_ListDivergences_FullMethodName:  auth.Allow(auth.JuryChair),
+	reviewv1.ReviewService_RecordConsensus_FullMethodName:  auth.Allow(auth.JuryChair),
+	reviewv1.ReviewService_RankCall_FullMethodName:         auth.Allow(auth.JuryChair),
+	reviewv1.ReviewService_GetRanking_FullMethodName:       auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
+	reviewv1.ReviewService_GetRankingInputs_FullMethodName: auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
+	reviewv1.ReviewService_GetMinutes_FullMethodName:       auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
+	reviewv1.ReviewService_SignMinutes_FullMethodName:      auth.Allow(auth.JuryChair),
+	reviewv1.ReviewService_AssignReviewers_FullMethodName:  auth.Allow(auth.System),
 }
 
 // Service implements reviewv1.ReviewServiceServer over the review schema.

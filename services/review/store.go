@@ -41,12 +41,20 @@ type call struct {
 	MaxLoad int32 `json:"maxLoadPerReviewer"`
 	// Seed breaks the assignment's ties; never 0 once loaded (domain.SeedFor).
 	Seed int64 `json:"seed"`
+	// TieBreak is the criterion-priority order for equal totals, as configured (empty: the grid's order).
+	TieBreak []string `json:"tieBreakCriteria"`
 }
 
 func (c call) equal(o call) bool {
 	return c.ID == o.ID && c.Chair == o.Chair && slices.Equal(c.Reviewers, o.Reviewers) &&
 		slices.Equal(c.Criteria, o.Criteria) && c.OverallThreshold == o.OverallThreshold &&
-		c.EnvelopeCents == o.EnvelopeCents && c.PerApplication == o.PerApplication && c.MaxLoad == o.MaxLoad && c.Seed == o.Seed
+		c.EnvelopeCents == o.EnvelopeCents && c.PerApplication == o.PerApplication && c.MaxLoad == o.MaxLoad && c.Seed == o.Seed &&
+		slices.Equal(c.TieBreak, o.TieBreak)
+}
+
+// selection is what the ranking needs of the call.
+func (c call) selection() domain.Call {
+	return domain.Call{Criteria: c.Criteria, OverallThreshold: c.OverallThreshold, EnvelopeCents: c.EnvelopeCents, TieBreak: c.TieBreak}
 }
 
 // chairedBy reports whether p chairs the call: the role alone is not enough, a chair of one call
@@ -61,7 +69,7 @@ func (c call) member(subject string) bool {
 }
 
 const callColumns = `call, chair, reviewers, criteria, overall_threshold, envelope_cents, reviewers_per_application,
-	max_load_per_reviewer, seed`
+	max_load_per_reviewer, seed, tie_break_criteria`
 
 // loadCall reads a call, locking its row when lock is set; ok is false when the call is unknown.
 func loadCall(ctx context.Context, q querier, id string, lock bool) (c call, ok bool, err error) {
@@ -71,7 +79,7 @@ func loadCall(ctx context.Context, q querier, id string, lock bool) (c call, ok 
 	}
 	var criteria []byte
 	err = q.QueryRow(ctx, sql, id).Scan(&c.ID, &c.Chair, &c.Reviewers, &criteria, &c.OverallThreshold, &c.EnvelopeCents, &c.PerApplication,
-		&c.MaxLoad, &c.Seed)
+		&c.MaxLoad, &c.Seed, &c.TieBreak)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return call{}, false, nil
 	}

@@ -47,9 +47,9 @@ func WaitForWorkflows(ctx context.Context, c client.Client, names []string, rush
 			continue
 		}
 		for {
-			d, err := c.DescribeWorkflowExecution(ctx, flow.ApplicationWorkflowID(name), "")
+			d, err := c.DescribeWorkflow(ctx, flow.ApplicationWorkflowID(name), "")
 			if err == nil {
-				starts = append(starts, d.GetWorkflowExecutionInfo().GetStartTime().AsTime())
+				starts = append(starts, d.RawResponse.GetWorkflowExecutionInfo().GetStartTime().AsTime())
 				break
 			}
 			var notFound *serviceerror.NotFound

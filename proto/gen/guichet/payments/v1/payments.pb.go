@@ -649,6 +649,51 @@ func (x *CreatePaymentBatchRequest) GetTranches() []string {
 	return nil
 }
 
+type GetAwardsCsvRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/awards.csv
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAwardsCsvRequest) Reset() {
+	*x = GetAwardsCsvRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAwardsCsvRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAwardsCsvRequest) ProtoMessage() {}
+
+func (x *GetAwardsCsvRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAwardsCsvRequest.ProtoReflect.Descriptor instead.
+func (*GetAwardsCsvRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetAwardsCsvRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 type GetPain001Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -658,7 +703,7 @@ type GetPain001Request struct {
 
 func (x *GetPain001Request) Reset() {
 	*x = GetPain001Request{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -670,7 +715,7 @@ func (x *GetPain001Request) String() string {
 func (*GetPain001Request) ProtoMessage() {}
 
 func (x *GetPain001Request) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -683,7 +728,7 @@ func (x *GetPain001Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPain001Request.ProtoReflect.Descriptor instead.
 func (*GetPain001Request) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{9}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetPain001Request) GetName() string {
@@ -705,7 +750,7 @@ type TrancheOutcome struct {
 
 func (x *TrancheOutcome) Reset() {
 	*x = TrancheOutcome{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +762,7 @@ func (x *TrancheOutcome) String() string {
 func (*TrancheOutcome) ProtoMessage() {}
 
 func (x *TrancheOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +775,7 @@ func (x *TrancheOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrancheOutcome.ProtoReflect.Descriptor instead.
 func (*TrancheOutcome) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{10}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TrancheOutcome) GetTranche() string {
@@ -764,7 +809,7 @@ type ConfirmPaymentBatchRequest struct {
 
 func (x *ConfirmPaymentBatchRequest) Reset() {
 	*x = ConfirmPaymentBatchRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +821,7 @@ func (x *ConfirmPaymentBatchRequest) String() string {
 func (*ConfirmPaymentBatchRequest) ProtoMessage() {}
 
 func (x *ConfirmPaymentBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +834,7 @@ func (x *ConfirmPaymentBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmPaymentBatchRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmPaymentBatchRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{11}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ConfirmPaymentBatchRequest) GetName() string {
@@ -821,7 +866,7 @@ type OpenCallBudgetRequest struct {
 
 func (x *OpenCallBudgetRequest) Reset() {
 	*x = OpenCallBudgetRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +878,7 @@ func (x *OpenCallBudgetRequest) String() string {
 func (*OpenCallBudgetRequest) ProtoMessage() {}
 
 func (x *OpenCallBudgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +891,7 @@ func (x *OpenCallBudgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenCallBudgetRequest.ProtoReflect.Descriptor instead.
 func (*OpenCallBudgetRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{12}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *OpenCallBudgetRequest) GetCall() string {
@@ -888,7 +933,7 @@ type PlannedTranche struct {
 
 func (x *PlannedTranche) Reset() {
 	*x = PlannedTranche{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -900,7 +945,7 @@ func (x *PlannedTranche) String() string {
 func (*PlannedTranche) ProtoMessage() {}
 
 func (x *PlannedTranche) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -913,7 +958,7 @@ func (x *PlannedTranche) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlannedTranche.ProtoReflect.Descriptor instead.
 func (*PlannedTranche) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{13}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PlannedTranche) GetTitle() string {
@@ -938,18 +983,20 @@ func (x *PlannedTranche) GetAmountCents() int64 {
 }
 
 type Beneficiary struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Siret         string                 `protobuf:"bytes,2,opt,name=siret,proto3" json:"siret,omitempty"`
-	Iban          string                 `protobuf:"bytes,3,opt,name=iban,proto3" json:"iban,omitempty"`
-	Bic           string                 `protobuf:"bytes,4,opt,name=bic,proto3" json:"bic,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Siret string                 `protobuf:"bytes,2,opt,name=siret,proto3" json:"siret,omitempty"`
+	Iban  string                 `protobuf:"bytes,3,opt,name=iban,proto3" json:"iban,omitempty"`
+	Bic   string                 `protobuf:"bytes,4,opt,name=bic,proto3" json:"bic,omitempty"`
+	// Its RNA number (W + 9 digits) when it is an association; optional (open data on awards).
+	Rna           string `protobuf:"bytes,5,opt,name=rna,proto3" json:"rna,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Beneficiary) Reset() {
 	*x = Beneficiary{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1008,7 @@ func (x *Beneficiary) String() string {
 func (*Beneficiary) ProtoMessage() {}
 
 func (x *Beneficiary) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1021,7 @@ func (x *Beneficiary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Beneficiary.ProtoReflect.Descriptor instead.
 func (*Beneficiary) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{14}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Beneficiary) GetName() string {
@@ -1005,19 +1052,30 @@ func (x *Beneficiary) GetBic() string {
 	return ""
 }
 
+func (x *Beneficiary) GetRna() string {
+	if x != nil {
+		return x.Rna
+	}
+	return ""
+}
+
 type CommitGrantRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Application   string                 `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
-	AmountCents   int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
-	Tranches      []*PlannedTranche      `protobuf:"bytes,3,rep,name=tranches,proto3" json:"tranches,omitempty"`
-	Beneficiary   *Beneficiary           `protobuf:"bytes,4,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Application string                 `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	AmountCents int64                  `protobuf:"varint,2,opt,name=amount_cents,json=amountCents,proto3" json:"amount_cents,omitempty"`
+	Tranches    []*PlannedTranche      `protobuf:"bytes,3,rep,name=tranches,proto3" json:"tranches,omitempty"`
+	Beneficiary *Beneficiary           `protobuf:"bytes,4,opt,name=beneficiary,proto3" json:"beneficiary,omitempty"`
+	// The project's title and total budget, for the open data on awards (objet,
+	// pourcentageSubvention); optional.
+	Title              string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	ProjectBudgetCents int64  `protobuf:"varint,6,opt,name=project_budget_cents,json=projectBudgetCents,proto3" json:"project_budget_cents,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CommitGrantRequest) Reset() {
 	*x = CommitGrantRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1087,7 @@ func (x *CommitGrantRequest) String() string {
 func (*CommitGrantRequest) ProtoMessage() {}
 
 func (x *CommitGrantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1100,7 @@ func (x *CommitGrantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitGrantRequest.ProtoReflect.Descriptor instead.
 func (*CommitGrantRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{15}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CommitGrantRequest) GetApplication() string {
@@ -1071,6 +1129,20 @@ func (x *CommitGrantRequest) GetBeneficiary() *Beneficiary {
 		return x.Beneficiary
 	}
 	return nil
+}
+
+func (x *CommitGrantRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *CommitGrantRequest) GetProjectBudgetCents() int64 {
+	if x != nil {
+		return x.ProjectBudgetCents
+	}
+	return 0
 }
 
 type Commitment struct {
@@ -1103,7 +1175,7 @@ type Commitment struct {
 
 func (x *Commitment) Reset() {
 	*x = Commitment{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1115,7 +1187,7 @@ func (x *Commitment) String() string {
 func (*Commitment) ProtoMessage() {}
 
 func (x *Commitment) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1128,7 +1200,7 @@ func (x *Commitment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commitment.ProtoReflect.Descriptor instead.
 func (*Commitment) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{16}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Commitment) GetName() string {
@@ -1242,7 +1314,7 @@ type BeneficiaryAccount struct {
 
 func (x *BeneficiaryAccount) Reset() {
 	*x = BeneficiaryAccount{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1254,7 +1326,7 @@ func (x *BeneficiaryAccount) String() string {
 func (*BeneficiaryAccount) ProtoMessage() {}
 
 func (x *BeneficiaryAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1267,7 +1339,7 @@ func (x *BeneficiaryAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeneficiaryAccount.ProtoReflect.Descriptor instead.
 func (*BeneficiaryAccount) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{17}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BeneficiaryAccount) GetHolder() string {
@@ -1338,7 +1410,7 @@ type MarkReportSubmittedRequest struct {
 
 func (x *MarkReportSubmittedRequest) Reset() {
 	*x = MarkReportSubmittedRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1350,7 +1422,7 @@ func (x *MarkReportSubmittedRequest) String() string {
 func (*MarkReportSubmittedRequest) ProtoMessage() {}
 
 func (x *MarkReportSubmittedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1363,7 +1435,7 @@ func (x *MarkReportSubmittedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReportSubmittedRequest.ProtoReflect.Descriptor instead.
 func (*MarkReportSubmittedRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{18}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MarkReportSubmittedRequest) GetName() string {
@@ -1389,7 +1461,7 @@ type GetCommitmentRequest struct {
 
 func (x *GetCommitmentRequest) Reset() {
 	*x = GetCommitmentRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1473,7 @@ func (x *GetCommitmentRequest) String() string {
 func (*GetCommitmentRequest) ProtoMessage() {}
 
 func (x *GetCommitmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1486,7 @@ func (x *GetCommitmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommitmentRequest.ProtoReflect.Descriptor instead.
 func (*GetCommitmentRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{19}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetCommitmentRequest) GetName() string {
@@ -1435,7 +1507,7 @@ type CancelRemainingTranchesRequest struct {
 
 func (x *CancelRemainingTranchesRequest) Reset() {
 	*x = CancelRemainingTranchesRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1519,7 @@ func (x *CancelRemainingTranchesRequest) String() string {
 func (*CancelRemainingTranchesRequest) ProtoMessage() {}
 
 func (x *CancelRemainingTranchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1532,7 @@ func (x *CancelRemainingTranchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRemainingTranchesRequest.ProtoReflect.Descriptor instead.
 func (*CancelRemainingTranchesRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{20}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelRemainingTranchesRequest) GetName() string {
@@ -1488,7 +1560,7 @@ type UpdateBeneficiaryAccountRequest struct {
 
 func (x *UpdateBeneficiaryAccountRequest) Reset() {
 	*x = UpdateBeneficiaryAccountRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1500,7 +1572,7 @@ func (x *UpdateBeneficiaryAccountRequest) String() string {
 func (*UpdateBeneficiaryAccountRequest) ProtoMessage() {}
 
 func (x *UpdateBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1513,7 +1585,7 @@ func (x *UpdateBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{21}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateBeneficiaryAccountRequest) GetName() string {
@@ -1549,7 +1621,7 @@ type ApproveBeneficiaryAccountRequest struct {
 
 func (x *ApproveBeneficiaryAccountRequest) Reset() {
 	*x = ApproveBeneficiaryAccountRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1561,7 +1633,7 @@ func (x *ApproveBeneficiaryAccountRequest) String() string {
 func (*ApproveBeneficiaryAccountRequest) ProtoMessage() {}
 
 func (x *ApproveBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1574,7 +1646,7 @@ func (x *ApproveBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
 func (*ApproveBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{22}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ApproveBeneficiaryAccountRequest) GetName() string {
@@ -1648,7 +1720,9 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"createTime\x128\n" +
 	"\x18requested_execution_date\x18\a \x01(\tR\x16requestedExecutionDate\"`\n" +
 	"\x19CreatePaymentBatchRequest\x12C\n" +
-	"\btranches\x18\x01 \x03(\tB'\xbaH$\x92\x01!\b\x01\x10\x90N\x18\x01\"\x18r\x162\x14^tranches/[a-z0-9]+$R\btranches\"K\n" +
+	"\btranches\x18\x01 \x03(\tB'\xbaH$\x92\x01!\b\x01\x10\x90N\x18\x01\"\x18r\x162\x14^tranches/[a-z0-9]+$R\btranches\"Q\n" +
+	"\x13GetAwardsCsvRequest\x12:\n" +
+	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^calls/[a-z0-9-]+/awards[.]csv$R\x04name\"K\n" +
 	"\x11GetPain001Request\x126\n" +
 	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^payment-batches/[a-z0-9]+$R\x04name\"\x9a\x01\n" +
 	"\x0eTrancheOutcome\x125\n" +
@@ -1666,17 +1740,20 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x0ePlannedTranche\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12*\n" +
-	"\famount_cents\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\vamountCents\"o\n" +
+	"\famount_cents\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\vamountCents\"\x98\x01\n" +
 	"\vBeneficiary\x12\x1b\n" +
 	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\x12\x14\n" +
 	"\x05siret\x18\x02 \x01(\tR\x05siret\x12\x1b\n" +
 	"\x04iban\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban\x12\x10\n" +
-	"\x03bic\x18\x04 \x01(\tR\x03bic\"\xab\x02\n" +
+	"\x03bic\x18\x04 \x01(\tR\x03bic\x12'\n" +
+	"\x03rna\x18\x05 \x01(\tB\x15\xbaH\x12r\x102\x0e^(W[0-9]{9})?$R\x03rna\"\x86\x03\n" +
 	"\x12CommitGrantRequest\x12R\n" +
 	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12*\n" +
 	"\famount_cents\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\vamountCents\x12I\n" +
 	"\btranches\x18\x03 \x03(\v2#.guichet.payments.v1.PlannedTrancheB\b\xbaH\x05\x92\x01\x02\b\x01R\btranches\x12J\n" +
-	"\vbeneficiary\x18\x04 \x01(\v2 .guichet.payments.v1.BeneficiaryB\x06\xbaH\x03\xc8\x01\x01R\vbeneficiary\"\x83\x05\n" +
+	"\vbeneficiary\x18\x04 \x01(\v2 .guichet.payments.v1.BeneficiaryB\x06\xbaH\x03\xc8\x01\x01R\vbeneficiary\x12\x1e\n" +
+	"\x05title\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x05title\x129\n" +
+	"\x14project_budget_cents\x18\x06 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x12projectBudgetCents\"\x83\x05\n" +
 	"\n" +
 	"Commitment\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
@@ -1721,13 +1798,14 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x03bic\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\x03bic\"\x90\x01\n" +
 	" ApproveBeneficiaryAccountRequest\x12O\n" +
 	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1b\n" +
-	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xed\x0e\n" +
+	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xe4\x0f\n" +
 	"\x0ePaymentService\x12~\n" +
 	"\rGetCallBudget\x12).guichet.payments.v1.GetCallBudgetRequest\x1a\x1f.guichet.payments.v1.CallBudget\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=calls/*/budget}\x12\x99\x01\n" +
 	"\fListTranches\x12(.guichet.payments.v1.ListTranchesRequest\x1a).guichet.payments.v1.ListTranchesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=calls/*/applications/*}/tranches\x12\x84\x01\n" +
 	"\x0eCertifyTranche\x12*.guichet.payments.v1.CertifyTrancheRequest\x1a\x1c.guichet.payments.v1.Tranche\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=tranches/*}:certify\x12~\n" +
 	"\fOrderTranche\x12(.guichet.payments.v1.OrderTrancheRequest\x1a\x1c.guichet.payments.v1.Tranche\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=tranches/*}:order\x12\x87\x01\n" +
-	"\x12CreatePaymentBatch\x12..guichet.payments.v1.CreatePaymentBatchRequest\x1a!.guichet.payments.v1.PaymentBatch\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/payment-batches\x12|\n" +
+	"\x12CreatePaymentBatch\x12..guichet.payments.v1.CreatePaymentBatchRequest\x1a!.guichet.payments.v1.PaymentBatch\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/payment-batches\x12u\n" +
+	"\fGetAwardsCsv\x12(.guichet.payments.v1.GetAwardsCsvRequest\x1a\x14.google.api.HttpBody\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=calls/*/awards.csv}\x12|\n" +
 	"\n" +
 	"GetPain001\x12&.guichet.payments.v1.GetPain001Request\x1a\x14.google.api.HttpBody\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{name=payment-batches/*}/pain001.xml\x12\x9a\x01\n" +
 	"\x13ConfirmPaymentBatch\x12/.guichet.payments.v1.ConfirmPaymentBatchRequest\x1a!.guichet.payments.v1.PaymentBatch\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/{name=payment-batches/*}:confirm\x12]\n" +
@@ -1751,7 +1829,7 @@ func file_guichet_payments_v1_payments_proto_rawDescGZIP() []byte {
 	return file_guichet_payments_v1_payments_proto_rawDescData
 }
 
-var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_guichet_payments_v1_payments_proto_goTypes = []any{
 	(*CallBudget)(nil),                       // 0: guichet.payments.v1.CallBudget
 	(*GetCallBudgetRequest)(nil),             // 1: guichet.payments.v1.GetCallBudgetRequest
@@ -1762,67 +1840,70 @@ var file_guichet_payments_v1_payments_proto_goTypes = []any{
 	(*OrderTrancheRequest)(nil),              // 6: guichet.payments.v1.OrderTrancheRequest
 	(*PaymentBatch)(nil),                     // 7: guichet.payments.v1.PaymentBatch
 	(*CreatePaymentBatchRequest)(nil),        // 8: guichet.payments.v1.CreatePaymentBatchRequest
-	(*GetPain001Request)(nil),                // 9: guichet.payments.v1.GetPain001Request
-	(*TrancheOutcome)(nil),                   // 10: guichet.payments.v1.TrancheOutcome
-	(*ConfirmPaymentBatchRequest)(nil),       // 11: guichet.payments.v1.ConfirmPaymentBatchRequest
-	(*OpenCallBudgetRequest)(nil),            // 12: guichet.payments.v1.OpenCallBudgetRequest
-	(*PlannedTranche)(nil),                   // 13: guichet.payments.v1.PlannedTranche
-	(*Beneficiary)(nil),                      // 14: guichet.payments.v1.Beneficiary
-	(*CommitGrantRequest)(nil),               // 15: guichet.payments.v1.CommitGrantRequest
-	(*Commitment)(nil),                       // 16: guichet.payments.v1.Commitment
-	(*BeneficiaryAccount)(nil),               // 17: guichet.payments.v1.BeneficiaryAccount
-	(*MarkReportSubmittedRequest)(nil),       // 18: guichet.payments.v1.MarkReportSubmittedRequest
-	(*GetCommitmentRequest)(nil),             // 19: guichet.payments.v1.GetCommitmentRequest
-	(*CancelRemainingTranchesRequest)(nil),   // 20: guichet.payments.v1.CancelRemainingTranchesRequest
-	(*UpdateBeneficiaryAccountRequest)(nil),  // 21: guichet.payments.v1.UpdateBeneficiaryAccountRequest
-	(*ApproveBeneficiaryAccountRequest)(nil), // 22: guichet.payments.v1.ApproveBeneficiaryAccountRequest
-	(*timestamppb.Timestamp)(nil),            // 23: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),                // 24: google.api.HttpBody
+	(*GetAwardsCsvRequest)(nil),              // 9: guichet.payments.v1.GetAwardsCsvRequest
+	(*GetPain001Request)(nil),                // 10: guichet.payments.v1.GetPain001Request
+	(*TrancheOutcome)(nil),                   // 11: guichet.payments.v1.TrancheOutcome
+	(*ConfirmPaymentBatchRequest)(nil),       // 12: guichet.payments.v1.ConfirmPaymentBatchRequest
+	(*OpenCallBudgetRequest)(nil),            // 13: guichet.payments.v1.OpenCallBudgetRequest
+	(*PlannedTranche)(nil),                   // 14: guichet.payments.v1.PlannedTranche
+	(*Beneficiary)(nil),                      // 15: guichet.payments.v1.Beneficiary
+	(*CommitGrantRequest)(nil),               // 16: guichet.payments.v1.CommitGrantRequest
+	(*Commitment)(nil),                       // 17: guichet.payments.v1.Commitment
+	(*BeneficiaryAccount)(nil),               // 18: guichet.payments.v1.BeneficiaryAccount
+	(*MarkReportSubmittedRequest)(nil),       // 19: guichet.payments.v1.MarkReportSubmittedRequest
+	(*GetCommitmentRequest)(nil),             // 20: guichet.payments.v1.GetCommitmentRequest
+	(*CancelRemainingTranchesRequest)(nil),   // 21: guichet.payments.v1.CancelRemainingTranchesRequest
+	(*UpdateBeneficiaryAccountRequest)(nil),  // 22: guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	(*ApproveBeneficiaryAccountRequest)(nil), // 23: guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	(*timestamppb.Timestamp)(nil),            // 24: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),                // 25: google.api.HttpBody
 }
 var file_guichet_payments_v1_payments_proto_depIdxs = []int32{
-	23, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
+	24, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: guichet.payments.v1.ListTranchesResponse.tranches:type_name -> guichet.payments.v1.Tranche
-	23, // 2: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
-	10, // 3: guichet.payments.v1.ConfirmPaymentBatchRequest.outcomes:type_name -> guichet.payments.v1.TrancheOutcome
-	13, // 4: guichet.payments.v1.CommitGrantRequest.tranches:type_name -> guichet.payments.v1.PlannedTranche
-	14, // 5: guichet.payments.v1.CommitGrantRequest.beneficiary:type_name -> guichet.payments.v1.Beneficiary
+	24, // 2: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
+	11, // 3: guichet.payments.v1.ConfirmPaymentBatchRequest.outcomes:type_name -> guichet.payments.v1.TrancheOutcome
+	14, // 4: guichet.payments.v1.CommitGrantRequest.tranches:type_name -> guichet.payments.v1.PlannedTranche
+	15, // 5: guichet.payments.v1.CommitGrantRequest.beneficiary:type_name -> guichet.payments.v1.Beneficiary
 	2,  // 6: guichet.payments.v1.Commitment.tranches:type_name -> guichet.payments.v1.Tranche
-	23, // 7: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
-	23, // 8: guichet.payments.v1.Commitment.cancel_time:type_name -> google.protobuf.Timestamp
-	17, // 9: guichet.payments.v1.Commitment.account:type_name -> guichet.payments.v1.BeneficiaryAccount
-	17, // 10: guichet.payments.v1.Commitment.pending_account:type_name -> guichet.payments.v1.BeneficiaryAccount
-	23, // 11: guichet.payments.v1.BeneficiaryAccount.request_time:type_name -> google.protobuf.Timestamp
-	23, // 12: guichet.payments.v1.BeneficiaryAccount.approve_time:type_name -> google.protobuf.Timestamp
+	24, // 7: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
+	24, // 8: guichet.payments.v1.Commitment.cancel_time:type_name -> google.protobuf.Timestamp
+	18, // 9: guichet.payments.v1.Commitment.account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	18, // 10: guichet.payments.v1.Commitment.pending_account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	24, // 11: guichet.payments.v1.BeneficiaryAccount.request_time:type_name -> google.protobuf.Timestamp
+	24, // 12: guichet.payments.v1.BeneficiaryAccount.approve_time:type_name -> google.protobuf.Timestamp
 	1,  // 13: guichet.payments.v1.PaymentService.GetCallBudget:input_type -> guichet.payments.v1.GetCallBudgetRequest
 	3,  // 14: guichet.payments.v1.PaymentService.ListTranches:input_type -> guichet.payments.v1.ListTranchesRequest
 	5,  // 15: guichet.payments.v1.PaymentService.CertifyTranche:input_type -> guichet.payments.v1.CertifyTrancheRequest
 	6,  // 16: guichet.payments.v1.PaymentService.OrderTranche:input_type -> guichet.payments.v1.OrderTrancheRequest
 	8,  // 17: guichet.payments.v1.PaymentService.CreatePaymentBatch:input_type -> guichet.payments.v1.CreatePaymentBatchRequest
-	9,  // 18: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
-	11, // 19: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
-	12, // 20: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
-	15, // 21: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
-	18, // 22: guichet.payments.v1.PaymentService.MarkReportSubmitted:input_type -> guichet.payments.v1.MarkReportSubmittedRequest
-	19, // 23: guichet.payments.v1.PaymentService.GetCommitment:input_type -> guichet.payments.v1.GetCommitmentRequest
-	20, // 24: guichet.payments.v1.PaymentService.CancelRemainingTranches:input_type -> guichet.payments.v1.CancelRemainingTranchesRequest
-	21, // 25: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:input_type -> guichet.payments.v1.UpdateBeneficiaryAccountRequest
-	22, // 26: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:input_type -> guichet.payments.v1.ApproveBeneficiaryAccountRequest
-	0,  // 27: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
-	4,  // 28: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
-	2,  // 29: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
-	2,  // 30: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
-	7,  // 31: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	24, // 32: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
-	7,  // 33: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	0,  // 34: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
-	16, // 35: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
-	2,  // 36: guichet.payments.v1.PaymentService.MarkReportSubmitted:output_type -> guichet.payments.v1.Tranche
-	16, // 37: guichet.payments.v1.PaymentService.GetCommitment:output_type -> guichet.payments.v1.Commitment
-	16, // 38: guichet.payments.v1.PaymentService.CancelRemainingTranches:output_type -> guichet.payments.v1.Commitment
-	16, // 39: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
-	16, // 40: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
-	27, // [27:41] is the sub-list for method output_type
-	13, // [13:27] is the sub-list for method input_type
+	9,  // 18: guichet.payments.v1.PaymentService.GetAwardsCsv:input_type -> guichet.payments.v1.GetAwardsCsvRequest
+	10, // 19: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
+	12, // 20: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
+	13, // 21: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
+	16, // 22: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
+	19, // 23: guichet.payments.v1.PaymentService.MarkReportSubmitted:input_type -> guichet.payments.v1.MarkReportSubmittedRequest
+	20, // 24: guichet.payments.v1.PaymentService.GetCommitment:input_type -> guichet.payments.v1.GetCommitmentRequest
+	21, // 25: guichet.payments.v1.PaymentService.CancelRemainingTranches:input_type -> guichet.payments.v1.CancelRemainingTranchesRequest
+	22, // 26: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:input_type -> guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	23, // 27: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:input_type -> guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	0,  // 28: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
+	4,  // 29: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
+	2,  // 30: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
+	2,  // 31: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
+	7,  // 32: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	25, // 33: guichet.payments.v1.PaymentService.GetAwardsCsv:output_type -> google.api.HttpBody
+	25, // 34: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
+	7,  // 35: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	0,  // 36: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
+	17, // 37: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
+	2,  // 38: guichet.payments.v1.PaymentService.MarkReportSubmitted:output_type -> guichet.payments.v1.Tranche
+	17, // 39: guichet.payments.v1.PaymentService.GetCommitment:output_type -> guichet.payments.v1.Commitment
+	17, // 40: guichet.payments.v1.PaymentService.CancelRemainingTranches:output_type -> guichet.payments.v1.Commitment
+	17, // 41: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	17, // 42: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	28, // [28:43] is the sub-list for method output_type
+	13, // [13:28] is the sub-list for method input_type
 	13, // [13:13] is the sub-list for extension type_name
 	13, // [13:13] is the sub-list for extension extendee
 	0,  // [0:13] is the sub-list for field type_name
@@ -1839,7 +1920,7 @@ func file_guichet_payments_v1_payments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_payments_v1_payments_proto_rawDesc), len(file_guichet_payments_v1_payments_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

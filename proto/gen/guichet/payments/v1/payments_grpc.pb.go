@@ -25,6 +25,7 @@ const (
 	PaymentService_CertifyTranche_FullMethodName            = "/guichet.payments.v1.PaymentService/CertifyTranche"
 	PaymentService_OrderTranche_FullMethodName              = "/guichet.payments.v1.PaymentService/OrderTranche"
 	PaymentService_CreatePaymentBatch_FullMethodName        = "/guichet.payments.v1.PaymentService/CreatePaymentBatch"
+	PaymentService_GetAwardsCsv_FullMethodName              = "/guichet.payments.v1.PaymentService/GetAwardsCsv"
 	PaymentService_GetPain001_FullMethodName                = "/guichet.payments.v1.PaymentService/GetPain001"
 	PaymentService_ConfirmPaymentBatch_FullMethodName       = "/guichet.payments.v1.PaymentService/ConfirmPaymentBatch"
 	PaymentService_OpenCallBudget_FullMethodName            = "/guichet.payments.v1.PaymentService/OpenCallBudget"
@@ -52,6 +53,9 @@ type PaymentServiceClient interface {
 	OrderTranche(ctx context.Context, in *OrderTrancheRequest, opts ...grpc.CallOption) (*Tranche, error)
 	// Gathers ordered tranches into a payment batch. Accountant, neither the certifier nor the orderer.
 	CreatePaymentBatch(ctx context.Context, in *CreatePaymentBatchRequest, opts ...grpc.CallOption) (*PaymentBatch, error)
+	// The call's awards above €23,000 as open data (text/csv, UTF-8), in the SCDL "subventions" 2.1.1
+	// schema: one row per beneficiary. Anyone.
+	GetAwardsCsv(ctx context.Context, in *GetAwardsCsvRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Returns the batch's SEPA Credit Transfer file (ISO 20022 pain.001.001.03). Accountant, auditor.
 	GetPain001(ctx context.Context, in *GetPain001Request, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Records the bank's outcome per tranche: paid, or rejected with a reason. Accountant. Idempotent.
@@ -132,6 +136,16 @@ func (c *paymentServiceClient) CreatePaymentBatch(ctx context.Context, in *Creat
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PaymentBatch)
 	err := c.cc.Invoke(ctx, PaymentService_CreatePaymentBatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) GetAwardsCsv(ctx context.Context, in *GetAwardsCsvRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, PaymentService_GetAwardsCsv_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +258,9 @@ type PaymentServiceServer interface {
 	OrderTranche(context.Context, *OrderTrancheRequest) (*Tranche, error)
 	// Gathers ordered tranches into a payment batch. Accountant, neither the certifier nor the orderer.
 	CreatePaymentBatch(context.Context, *CreatePaymentBatchRequest) (*PaymentBatch, error)
+	// The call's awards above €23,000 as open data (text/csv, UTF-8), in the SCDL "subventions" 2.1.1
+	// schema: one row per beneficiary. Anyone.
+	GetAwardsCsv(context.Context, *GetAwardsCsvRequest) (*httpbody.HttpBody, error)
 	// Returns the batch's SEPA Credit Transfer file (ISO 20022 pain.001.001.03). Accountant, auditor.
 	GetPain001(context.Context, *GetPain001Request) (*httpbody.HttpBody, error)
 	// Records the bank's outcome per tranche: paid, or rejected with a reason. Accountant. Idempotent.
@@ -294,6 +311,9 @@ func (UnimplementedPaymentServiceServer) OrderTranche(context.Context, *OrderTra
 }
 func (UnimplementedPaymentServiceServer) CreatePaymentBatch(context.Context, *CreatePaymentBatchRequest) (*PaymentBatch, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePaymentBatch not implemented")
+}
+func (UnimplementedPaymentServiceServer) GetAwardsCsv(context.Context, *GetAwardsCsvRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAwardsCsv not implemented")
 }
 func (UnimplementedPaymentServiceServer) GetPain001(context.Context, *GetPain001Request) (*httpbody.HttpBody, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPain001 not implemented")
@@ -429,6 +449,24 @@ func _PaymentService_CreatePaymentBatch_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(PaymentServiceServer).CreatePaymentBatch(ctx, req.(*CreatePaymentBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_GetAwardsCsv_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAwardsCsvRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).GetAwardsCsv(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_GetAwardsCsv_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).GetAwardsCsv(ctx, req.(*GetAwardsCsvRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -621,6 +659,10 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreatePaymentBatch",
 			Handler:    _PaymentService_CreatePaymentBatch_Handler,
+		},
+		{
+			MethodName: "GetAwardsCsv",
+			Handler:    _PaymentService_GetAwardsCsv_Handler,
 		},
 		{
 			MethodName: "GetPain001",

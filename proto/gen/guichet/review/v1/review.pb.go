@@ -9,6 +9,7 @@ package reviewv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1355,6 +1356,232 @@ func (x *GetRankingRequest) GetName() string {
 	return ""
 }
 
+type GetRankingInputsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/ranking
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRankingInputsRequest) Reset() {
+	*x = GetRankingInputsRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRankingInputsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRankingInputsRequest) ProtoMessage() {}
+
+func (x *GetRankingInputsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRankingInputsRequest.ProtoReflect.Descriptor instead.
+func (*GetRankingInputsRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetRankingInputsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type GetMinutesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/minutes
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMinutesRequest) Reset() {
+	*x = GetMinutesRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMinutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMinutesRequest) ProtoMessage() {}
+
+func (x *GetMinutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMinutesRequest.ProtoReflect.Descriptor instead.
+func (*GetMinutesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetMinutesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type SignMinutesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/minutes
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignMinutesRequest) Reset() {
+	*x = SignMinutesRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignMinutesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignMinutesRequest) ProtoMessage() {}
+
+func (x *SignMinutesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignMinutesRequest.ProtoReflect.Descriptor instead.
+func (*SignMinutesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SignMinutesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Minutes are the jury's procès-verbal: members, declarations of interests, déports, ranking,
+// decisions and their reasons.
+type Minutes struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/minutes
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The minutes as an HTML document.
+	Html string `protobuf:"bytes,2,opt,name=html,proto3" json:"html,omitempty"`
+	// The same minutes as printable plain text.
+	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// SHA-256 (hex) of the signed content (html, a NUL byte, then text); empty until signed.
+	Sha256 string `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// Who signed them and when; unset until signed.
+	SignedBy      string                 `protobuf:"bytes,5,opt,name=signed_by,json=signedBy,proto3" json:"signed_by,omitempty"`
+	SignTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Minutes) Reset() {
+	*x = Minutes{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Minutes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Minutes) ProtoMessage() {}
+
+func (x *Minutes) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Minutes.ProtoReflect.Descriptor instead.
+func (*Minutes) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Minutes) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Minutes) GetHtml() string {
+	if x != nil {
+		return x.Html
+	}
+	return ""
+}
+
+func (x *Minutes) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Minutes) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *Minutes) GetSignedBy() string {
+	if x != nil {
+		return x.SignedBy
+	}
+	return ""
+}
+
+func (x *Minutes) GetSignTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SignTime
+	}
+	return nil
+}
+
 type RankingEntry struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Rank        int32                  `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
@@ -1376,7 +1603,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1615,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[21]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1628,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{21}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -1490,7 +1717,7 @@ type Ranking struct {
 
 func (x *Ranking) Reset() {
 	*x = Ranking{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1729,7 @@ func (x *Ranking) String() string {
 func (*Ranking) ProtoMessage() {}
 
 func (x *Ranking) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[22]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1742,7 @@ func (x *Ranking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ranking.ProtoReflect.Descriptor instead.
 func (*Ranking) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{22}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Ranking) GetName() string {
@@ -1571,7 +1798,7 @@ type GridCriterion struct {
 
 func (x *GridCriterion) Reset() {
 	*x = GridCriterion{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1583,7 +1810,7 @@ func (x *GridCriterion) String() string {
 func (*GridCriterion) ProtoMessage() {}
 
 func (x *GridCriterion) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[23]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1596,7 +1823,7 @@ func (x *GridCriterion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridCriterion.ProtoReflect.Descriptor instead.
 func (*GridCriterion) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{23}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GridCriterion) GetId() string {
@@ -1640,14 +1867,17 @@ type AssignReviewersRequest struct {
 	Keywords []string `protobuf:"bytes,12,rep,name=keywords,proto3" json:"keywords,omitempty"`
 	// The call's assignment seed (ties are broken by a hash seeded with it); 0: derived from the
 	// call's name.
-	Seed          int64 `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Seed int64 `protobuf:"varint,13,opt,name=seed,proto3" json:"seed,omitempty"`
+	// Criterion-priority order for equal weighted totals (ids of the grid); criteria left out follow
+	// in the grid's order. Empty: the grid's order.
+	TieBreakCriteria []string `protobuf:"bytes,14,rep,name=tie_break_criteria,json=tieBreakCriteria,proto3" json:"tie_break_criteria,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *AssignReviewersRequest) Reset() {
 	*x = AssignReviewersRequest{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1889,7 @@ func (x *AssignReviewersRequest) String() string {
 func (*AssignReviewersRequest) ProtoMessage() {}
 
 func (x *AssignReviewersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[24]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1902,7 @@ func (x *AssignReviewersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReviewersRequest.ProtoReflect.Descriptor instead.
 func (*AssignReviewersRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{24}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AssignReviewersRequest) GetApplication() string {
@@ -1766,6 +1996,13 @@ func (x *AssignReviewersRequest) GetSeed() int64 {
 	return 0
 }
 
+func (x *AssignReviewersRequest) GetTieBreakCriteria() []string {
+	if x != nil {
+		return x.TieBreakCriteria
+	}
+	return nil
+}
+
 type AssignReviewersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Assignments   []*Assignment          `protobuf:"bytes,1,rep,name=assignments,proto3" json:"assignments,omitempty"`
@@ -1775,7 +2012,7 @@ type AssignReviewersResponse struct {
 
 func (x *AssignReviewersResponse) Reset() {
 	*x = AssignReviewersResponse{}
-	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1787,7 +2024,7 @@ func (x *AssignReviewersResponse) String() string {
 func (*AssignReviewersResponse) ProtoMessage() {}
 
 func (x *AssignReviewersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_review_v1_review_proto_msgTypes[25]
+	mi := &file_guichet_review_v1_review_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1800,7 +2037,7 @@ func (x *AssignReviewersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReviewersResponse.ProtoReflect.Descriptor instead.
 func (*AssignReviewersResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{25}
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AssignReviewersResponse) GetAssignments() []*Assignment {
@@ -1814,7 +2051,7 @@ var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
+	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
 	"\vDeclaration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\breviewer\x18\x02 \x01(\tR\breviewer\x127\n" +
@@ -1916,7 +2153,20 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x0fRankCallRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\"J\n" +
 	"\x11GetRankingRequest\x125\n" +
-	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/ranking$R\x04name\"\xde\x02\n" +
+	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/ranking$R\x04name\"P\n" +
+	"\x17GetRankingInputsRequest\x125\n" +
+	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/ranking$R\x04name\"J\n" +
+	"\x11GetMinutesRequest\x125\n" +
+	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/minutes$R\x04name\"K\n" +
+	"\x12SignMinutesRequest\x125\n" +
+	"\x04name\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^calls/[a-z0-9-]+/minutes$R\x04name\"\xb3\x01\n" +
+	"\aMinutes\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04html\x18\x02 \x01(\tR\x04html\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x12\x16\n" +
+	"\x06sha256\x18\x04 \x01(\tR\x06sha256\x12\x1b\n" +
+	"\tsigned_by\x18\x05 \x01(\tR\bsignedBy\x127\n" +
+	"\tsign_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\"\xde\x02\n" +
 	"\fRankingEntry\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12 \n" +
 	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x14\n" +
@@ -1940,7 +2190,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\rGridCriterion\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\x12\x1f\n" +
 	"\x06weight\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01R\x06weight\x12\x1c\n" +
-	"\tthreshold\x18\x03 \x01(\x01R\tthreshold\"\xce\x05\n" +
+	"\tthreshold\x18\x03 \x01(\x01R\tthreshold\"\x88\x06\n" +
 	"\x16AssignReviewersRequest\x12R\n" +
 	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12=\n" +
@@ -1958,11 +2208,12 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x15max_load_per_reviewer\x18\v \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x00R\x12maxLoadPerReviewer\x88\x01\x01\x12,\n" +
 	"\bkeywords\x18\f \x03(\tB\x10\xbaH\r\x92\x01\n" +
 	"\x102\"\x06r\x04\x10\x01\x18@R\bkeywords\x12\x12\n" +
-	"\x04seed\x18\r \x01(\x03R\x04seedB\x18\n" +
+	"\x04seed\x18\r \x01(\x03R\x04seed\x128\n" +
+	"\x12tie_break_criteria\x18\x0e \x03(\tB\n" +
+	"\xbaH\a\x92\x01\x04\x10\x14\x18\x01R\x10tieBreakCriteriaB\x18\n" +
 	"\x16_max_load_per_reviewer\"Z\n" +
 	"\x17AssignReviewersResponse\x12?\n" +
-	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments2\xf7\n" +
-	"\n" +
+	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments2\xea\r\n" +
 	"\rReviewService\x12\x8a\x01\n" +
 	"\x0fSignDeclaration\x12).guichet.review.v1.SignDeclarationRequest\x1a\x1e.guichet.review.v1.Declaration\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{parent=calls/*}/declarations\x12\x92\x01\n" +
 	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x9c\x01\n" +
@@ -1973,7 +2224,11 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x0fRecordConsensus\x12).guichet.review.v1.RecordConsensusRequest\x1a\x1c.guichet.review.v1.Consensus\"@\x82\xd3\xe4\x93\x02::\tconsensus\"-/v1/{parent=calls/*/applications/*}/consensus\x12n\n" +
 	"\bRankCall\x12\".guichet.review.v1.RankCallRequest\x1a\x1a.guichet.review.v1.Ranking\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/{name=calls/*}:rank\x12r\n" +
 	"\n" +
-	"GetRanking\x12$.guichet.review.v1.GetRankingRequest\x1a\x1a.guichet.review.v1.Ranking\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/ranking}\x12h\n" +
+	"GetRanking\x12$.guichet.review.v1.GetRankingRequest\x1a\x1a.guichet.review.v1.Ranking\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/ranking}\x12\x7f\n" +
+	"\x10GetRankingInputs\x12*.guichet.review.v1.GetRankingInputsRequest\x1a\x14.google.api.HttpBody\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/ranking}/inputs\x12r\n" +
+	"\n" +
+	"GetMinutes\x12$.guichet.review.v1.GetMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/minutes}\x12|\n" +
+	"\vSignMinutes\x12%.guichet.review.v1.SignMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=calls/*/minutes}:sign\x12h\n" +
 	"\x0fAssignReviewers\x12).guichet.review.v1.AssignReviewersRequest\x1a*.guichet.review.v1.AssignReviewersResponseBAZ?github.com/guichet/guichet/proto/gen/guichet/review/v1;reviewv1b\x06proto3"
 
 var (
@@ -1988,7 +2243,7 @@ func file_guichet_review_v1_review_proto_rawDescGZIP() []byte {
 	return file_guichet_review_v1_review_proto_rawDescData
 }
 
-var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_guichet_review_v1_review_proto_goTypes = []any{
 	(*Declaration)(nil),             // 0: guichet.review.v1.Declaration
 	(*SignDeclarationRequest)(nil),  // 1: guichet.review.v1.SignDeclarationRequest
@@ -2011,60 +2266,72 @@ var file_guichet_review_v1_review_proto_goTypes = []any{
 	(*RecordConsensusRequest)(nil),  // 18: guichet.review.v1.RecordConsensusRequest
 	(*RankCallRequest)(nil),         // 19: guichet.review.v1.RankCallRequest
 	(*GetRankingRequest)(nil),       // 20: guichet.review.v1.GetRankingRequest
-	(*RankingEntry)(nil),            // 21: guichet.review.v1.RankingEntry
-	(*Ranking)(nil),                 // 22: guichet.review.v1.Ranking
-	(*GridCriterion)(nil),           // 23: guichet.review.v1.GridCriterion
-	(*AssignReviewersRequest)(nil),  // 24: guichet.review.v1.AssignReviewersRequest
-	(*AssignReviewersResponse)(nil), // 25: guichet.review.v1.AssignReviewersResponse
-	(*timestamppb.Timestamp)(nil),   // 26: google.protobuf.Timestamp
+	(*GetRankingInputsRequest)(nil), // 21: guichet.review.v1.GetRankingInputsRequest
+	(*GetMinutesRequest)(nil),       // 22: guichet.review.v1.GetMinutesRequest
+	(*SignMinutesRequest)(nil),      // 23: guichet.review.v1.SignMinutesRequest
+	(*Minutes)(nil),                 // 24: guichet.review.v1.Minutes
+	(*RankingEntry)(nil),            // 25: guichet.review.v1.RankingEntry
+	(*Ranking)(nil),                 // 26: guichet.review.v1.Ranking
+	(*GridCriterion)(nil),           // 27: guichet.review.v1.GridCriterion
+	(*AssignReviewersRequest)(nil),  // 28: guichet.review.v1.AssignReviewersRequest
+	(*AssignReviewersResponse)(nil), // 29: guichet.review.v1.AssignReviewersResponse
+	(*timestamppb.Timestamp)(nil),   // 30: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),       // 31: google.api.HttpBody
 }
 var file_guichet_review_v1_review_proto_depIdxs = []int32{
-	26, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
-	26, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
+	30, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
+	30, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: guichet.review.v1.ListAssignmentsResponse.assignments:type_name -> guichet.review.v1.Assignment
 	5,  // 3: guichet.review.v1.ListAssignmentsResponse.needs_reviewers:type_name -> guichet.review.v1.ReviewerShortfall
-	26, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
+	30, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
-	26, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	30, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
 	9,  // 7: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
 	9,  // 8: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
 	15, // 9: guichet.review.v1.ListDivergencesResponse.divergences:type_name -> guichet.review.v1.Divergence
 	16, // 10: guichet.review.v1.Divergence.spreads:type_name -> guichet.review.v1.CriterionSpread
 	8,  // 11: guichet.review.v1.Consensus.scores:type_name -> guichet.review.v1.CriterionScore
-	26, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
-	26, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
+	30, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
+	30, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
 	17, // 14: guichet.review.v1.RecordConsensusRequest.consensus:type_name -> guichet.review.v1.Consensus
-	8,  // 15: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
-	21, // 16: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
-	26, // 17: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
-	26, // 18: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
-	23, // 19: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
-	2,  // 20: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
-	1,  // 21: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
-	3,  // 22: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
-	7,  // 23: guichet.review.v1.ReviewService.CreateConflict:input_type -> guichet.review.v1.CreateConflictRequest
-	10, // 24: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
-	11, // 25: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
-	13, // 26: guichet.review.v1.ReviewService.ListDivergences:input_type -> guichet.review.v1.ListDivergencesRequest
-	18, // 27: guichet.review.v1.ReviewService.RecordConsensus:input_type -> guichet.review.v1.RecordConsensusRequest
-	19, // 28: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
-	20, // 29: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
-	24, // 30: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
-	0,  // 31: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
-	4,  // 32: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
-	6,  // 33: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
-	9,  // 34: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
-	12, // 35: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
-	14, // 36: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
-	17, // 37: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
-	22, // 38: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
-	22, // 39: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
-	25, // 40: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
-	31, // [31:41] is the sub-list for method output_type
-	21, // [21:31] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	30, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
+	8,  // 16: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
+	25, // 17: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
+	30, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
+	30, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
+	27, // 20: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
+	2,  // 21: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
+	1,  // 22: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
+	3,  // 23: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
+	7,  // 24: guichet.review.v1.ReviewService.CreateConflict:input_type -> guichet.review.v1.CreateConflictRequest
+	10, // 25: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
+	11, // 26: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
+	13, // 27: guichet.review.v1.ReviewService.ListDivergences:input_type -> guichet.review.v1.ListDivergencesRequest
+	18, // 28: guichet.review.v1.ReviewService.RecordConsensus:input_type -> guichet.review.v1.RecordConsensusRequest
+	19, // 29: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
+	20, // 30: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
+	21, // 31: guichet.review.v1.ReviewService.GetRankingInputs:input_type -> guichet.review.v1.GetRankingInputsRequest
+	22, // 32: guichet.review.v1.ReviewService.GetMinutes:input_type -> guichet.review.v1.GetMinutesRequest
+	23, // 33: guichet.review.v1.ReviewService.SignMinutes:input_type -> guichet.review.v1.SignMinutesRequest
+	28, // 34: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
+	0,  // 35: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
+	4,  // 36: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
+	6,  // 37: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
+	9,  // 38: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
+	12, // 39: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
+	14, // 40: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
+	17, // 41: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
+	26, // 42: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
+	26, // 43: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
+	31, // 44: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
+	24, // 45: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
+	24, // 46: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
+	29, // 47: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
+	35, // [35:48] is the sub-list for method output_type
+	22, // [22:35] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_guichet_review_v1_review_proto_init() }
@@ -2073,14 +2340,14 @@ func file_guichet_review_v1_review_proto_init() {
 		return
 	}
 	file_guichet_review_v1_review_proto_msgTypes[9].OneofWrappers = []any{}
-	file_guichet_review_v1_review_proto_msgTypes[24].OneofWrappers = []any{}
+	file_guichet_review_v1_review_proto_msgTypes[28].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_review_v1_review_proto_rawDesc), len(file_guichet_review_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,6 +8,7 @@ package reviewv1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -19,16 +20,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReviewService_SignDeclaration_FullMethodName = "/guichet.review.v1.ReviewService/SignDeclaration"
-	ReviewService_ListAssignments_FullMethodName = "/guichet.review.v1.ReviewService/ListAssignments"
-	ReviewService_CreateConflict_FullMethodName  = "/guichet.review.v1.ReviewService/CreateConflict"
-	ReviewService_CreateReview_FullMethodName    = "/guichet.review.v1.ReviewService/CreateReview"
-	ReviewService_ListReviews_FullMethodName     = "/guichet.review.v1.ReviewService/ListReviews"
-	ReviewService_ListDivergences_FullMethodName = "/guichet.review.v1.ReviewService/ListDivergences"
-	ReviewService_RecordConsensus_FullMethodName = "/guichet.review.v1.ReviewService/RecordConsensus"
-	ReviewService_RankCall_FullMethodName        = "/guichet.review.v1.ReviewService/RankCall"
-	ReviewService_GetRanking_FullMethodName      = "/guichet.review.v1.ReviewService/GetRanking"
-	ReviewService_AssignReviewers_FullMethodName = "/guichet.review.v1.ReviewService/AssignReviewers"
+	ReviewService_SignDeclaration_FullMethodName  = "/guichet.review.v1.ReviewService/SignDeclaration"
+	ReviewService_ListAssignments_FullMethodName  = "/guichet.review.v1.ReviewService/ListAssignments"
+	ReviewService_CreateConflict_FullMethodName   = "/guichet.review.v1.ReviewService/CreateConflict"
+	ReviewService_CreateReview_FullMethodName     = "/guichet.review.v1.ReviewService/CreateReview"
+	ReviewService_ListReviews_FullMethodName      = "/guichet.review.v1.ReviewService/ListReviews"
+	ReviewService_ListDivergences_FullMethodName  = "/guichet.review.v1.ReviewService/ListDivergences"
+	ReviewService_RecordConsensus_FullMethodName  = "/guichet.review.v1.ReviewService/RecordConsensus"
+	ReviewService_RankCall_FullMethodName         = "/guichet.review.v1.ReviewService/RankCall"
+	ReviewService_GetRanking_FullMethodName       = "/guichet.review.v1.ReviewService/GetRanking"
+	ReviewService_GetRankingInputs_FullMethodName = "/guichet.review.v1.ReviewService/GetRankingInputs"
+	ReviewService_GetMinutes_FullMethodName       = "/guichet.review.v1.ReviewService/GetMinutes"
+	ReviewService_SignMinutes_FullMethodName      = "/guichet.review.v1.ReviewService/SignMinutes"
+	ReviewService_AssignReviewers_FullMethodName  = "/guichet.review.v1.ReviewService/AssignReviewers"
 )
 
 // ReviewServiceClient is the client API for ReviewService service.
@@ -61,6 +65,18 @@ type ReviewServiceClient interface {
 	RankCall(ctx context.Context, in *RankCallRequest, opts ...grpc.CallOption) (*Ranking, error)
 	// Returns the last ranking of the call: chair, programme officer, auditor.
 	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
+	// Returns the published inputs of the call's last ranking as a JSON document (application/json):
+	// the grid's weights and thresholds, the tie-break order, the envelope, every application's
+	// final scores, submission instant and requested amount, and the ranking computed from them.
+	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Chair,
+	// programme officer, auditor.
+	GetRankingInputs(ctx context.Context, in *GetRankingInputsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// Returns the jury minutes (procès-verbal) of the call, generated from the data, or the signed
+	// ones once the chair signed them. Chair of the call, programme officer, auditor.
+	GetMinutes(ctx context.Context, in *GetMinutesRequest, opts ...grpc.CallOption) (*Minutes, error)
+	// Signs the jury minutes: their content and its SHA-256 are frozen, and any later change that
+	// would alter them (a ranking run, a consensus) is refused. The chair of the call. Idempotent.
+	SignMinutes(ctx context.Context, in *SignMinutesRequest, opts ...grpc.CallOption) (*Minutes, error)
 	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
 	// a repeat returns the assignments made, completing them first when the application is short of
 	// reviewers (after a déport that found no replacement).
@@ -165,6 +181,36 @@ func (c *reviewServiceClient) GetRanking(ctx context.Context, in *GetRankingRequ
 	return out, nil
 }
 
+func (c *reviewServiceClient) GetRankingInputs(ctx context.Context, in *GetRankingInputsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, ReviewService_GetRankingInputs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) GetMinutes(ctx context.Context, in *GetMinutesRequest, opts ...grpc.CallOption) (*Minutes, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Minutes)
+	err := c.cc.Invoke(ctx, ReviewService_GetMinutes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) SignMinutes(ctx context.Context, in *SignMinutesRequest, opts ...grpc.CallOption) (*Minutes, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Minutes)
+	err := c.cc.Invoke(ctx, ReviewService_SignMinutes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewServiceClient) AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AssignReviewersResponse)
@@ -205,6 +251,18 @@ type ReviewServiceServer interface {
 	RankCall(context.Context, *RankCallRequest) (*Ranking, error)
 	// Returns the last ranking of the call: chair, programme officer, auditor.
 	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
+	// Returns the published inputs of the call's last ranking as a JSON document (application/json):
+	// the grid's weights and thresholds, the tie-break order, the envelope, every application's
+	// final scores, submission instant and requested amount, and the ranking computed from them.
+	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Chair,
+	// programme officer, auditor.
+	GetRankingInputs(context.Context, *GetRankingInputsRequest) (*httpbody.HttpBody, error)
+	// Returns the jury minutes (procès-verbal) of the call, generated from the data, or the signed
+	// ones once the chair signed them. Chair of the call, programme officer, auditor.
+	GetMinutes(context.Context, *GetMinutesRequest) (*Minutes, error)
+	// Signs the jury minutes: their content and its SHA-256 are frozen, and any later change that
+	// would alter them (a ranking run, a consensus) is refused. The chair of the call. Idempotent.
+	SignMinutes(context.Context, *SignMinutesRequest) (*Minutes, error)
 	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
 	// a repeat returns the assignments made, completing them first when the application is short of
 	// reviewers (after a déport that found no replacement).
@@ -245,6 +303,15 @@ func (UnimplementedReviewServiceServer) RankCall(context.Context, *RankCallReque
 }
 func (UnimplementedReviewServiceServer) GetRanking(context.Context, *GetRankingRequest) (*Ranking, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRanking not implemented")
+}
+func (UnimplementedReviewServiceServer) GetRankingInputs(context.Context, *GetRankingInputsRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRankingInputs not implemented")
+}
+func (UnimplementedReviewServiceServer) GetMinutes(context.Context, *GetMinutesRequest) (*Minutes, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMinutes not implemented")
+}
+func (UnimplementedReviewServiceServer) SignMinutes(context.Context, *SignMinutesRequest) (*Minutes, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignMinutes not implemented")
 }
 func (UnimplementedReviewServiceServer) AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AssignReviewers not implemented")
@@ -432,6 +499,60 @@ func _ReviewService_GetRanking_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_GetRankingInputs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRankingInputsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).GetRankingInputs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_GetRankingInputs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).GetRankingInputs(ctx, req.(*GetRankingInputsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_GetMinutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMinutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).GetMinutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_GetMinutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).GetMinutes(ctx, req.(*GetMinutesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_SignMinutes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignMinutesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).SignMinutes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_SignMinutes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).SignMinutes(ctx, req.(*SignMinutesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewService_AssignReviewers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AssignReviewersRequest)
 	if err := dec(in); err != nil {
@@ -492,6 +613,18 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRanking",
 			Handler:    _ReviewService_GetRanking_Handler,
+		},
+		{
+			MethodName: "GetRankingInputs",
+			Handler:    _ReviewService_GetRankingInputs_Handler,
+		},
+		{
+			MethodName: "GetMinutes",
+			Handler:    _ReviewService_GetMinutes_Handler,
+		},
+		{
+			MethodName: "SignMinutes",
+			Handler:    _ReviewService_SignMinutes_Handler,
 		},
 		{
 			MethodName: "AssignReviewers",
