@@ -139,7 +139,8 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 	req := &paymentsv1.CommitGrantRequest{
 		Application: application, AmountCents: app.GetRequestedAmountCents(),
 		Beneficiary: &paymentsv1.Beneficiary{Name: beneficiaryName(app), Siret: app.GetApplicant().GetSiret(),
-			Iban: app.GetBankAccount().GetIban(), Bic: app.GetBankAccount().GetBic()},
+			Iban: app.GetBankAccount().GetIban(), Bic: app.GetBankAccount().GetBic(), Rna: app.GetApplicant().GetRna()},
+		Title: app.GetTitle(), ProjectBudgetCents: app.GetProjectBudgetCents(),
 	}
 	for _, m := range app.GetMilestones() {
 		req.Tranches = append(req.Tranches, &paymentsv1.PlannedTranche{Title: m.GetTitle(), DueDate: m.GetDueDate(), AmountCents: m.GetTrancheAmountCents()})
@@ -262,4 +263,12 @@ func (a *Activities) SendReportReminder(ctx context.Context, in ReminderInput) e
 		return err
 	}
 	return nil
+}
+
+// RecordWithdrawal tells the review service that a laureate's money is free again, so that it
+// promotes the next reserve entries that fit.
+func (a *Activities) RecordWithdrawal(ctx context.Context, in WithdrawalInput) error {
+	_, err := a.Review.RecordWithdrawal(ctx, &reviewv1.RecordWithdrawalRequest{Application: in.Application, Withdrawn: in.Withdrawn,
+		ReleasedCents: in.ReleasedCents, Reason: in.Reason})
+	return classify(err)
 }

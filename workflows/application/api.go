@@ -62,6 +62,13 @@ type (
 		Sequence    int    `json:"sequence"`
 		Late        bool   `json:"late"`
 	}
+	// WithdrawalInput tells the review service that a laureate's money is free again.
+	WithdrawalInput struct {
+		Application   string `json:"application"`
+		Withdrawn     bool   `json:"withdrawn"`
+		ReleasedCents int64  `json:"releasedCents"`
+		Reason        string `json:"reason"`
+	}
 	// AccountInput passes a corrected bank account to the payments service.
 	AccountInput struct {
 		Application string `json:"application"`
@@ -74,6 +81,20 @@ type (
 		Report  string `json:"report"`
 	}
 )
+
+// cancelled is the amount of the settled tranches that were not paid (cancelled by a decommitment).
+func (c Committed) cancelled(settled, paid map[string]bool) int64 {
+	if len(c.TrancheAmounts) != len(c.Tranches) {
+		return 0
+	}
+	var sum int64
+	for i, t := range c.Tranches {
+		if settled[t] && !paid[t] {
+			sum += c.TrancheAmounts[i]
+		}
+	}
+	return sum
+}
 
 // paid is the amount of the paid tranches.
 func (c Committed) paid(paid map[string]bool) int64 {

@@ -94,6 +94,8 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 
 	var signed flow.AgreementSigned
 	if !w.await(ctx, flow.SignalAgreementSigned, &signed) {
+		// A laureate that withdraws frees its place: the reserve list moves up.
+		w.releaseToReserve(ctx, WithdrawalInput{Application: app, Withdrawn: true, Reason: "withdrawn before signing the agreement"})
 		return Outcome{State: StateWithdrawn}, nil
 	}
 	var committed Committed
@@ -125,6 +127,8 @@ func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Com
 	)
 	for len(settled) < len(committed.Tranches) {
 		if w.withdrawn {
+			w.releaseToReserve(ctx, WithdrawalInput{Application: w.in.Application, ReleasedCents: committed.AmountCents - committed.paid(w.paid),
+				Reason: "withdrawn during funding"})
 			return Outcome{State: StateWithdrawn, PaidCents: committed.paid(w.paid)}, nil
 		}
 		sel := workflow.NewSelector(ctx)
@@ -180,7 +184,20 @@ func (w *applicationWorkflow) followTranches(ctx workflow.Context, committed Com
 		})
 		sel.Select(ctx)
 	}
+	if cancelled := committed.cancelled(settled, w.paid); cancelled > 0 {
+		// A decommitment returned money to the envelope: the reserve list may move up.
+		w.releaseToReserve(ctx, WithdrawalInput{Application: w.in.Application, ReleasedCents: cancelled, Reason: "remaining tranches cancelled"})
+	}
 	return Outcome{State: StateFunded, PaidCents: committed.paid(w.paid)}, nil
+}
+
+// releaseToReserve tells the review service that this laureate's money is free again, so the next
+// reserve entries that fit are promoted. A failure is logged: the money stays recorded as free in
+// the payments service, and the chair can still act.
+func (w *applicationWorkflow) releaseToReserve(ctx workflow.Context, in WithdrawalInput) {
+	if err := workflow.ExecuteActivity(ctx, acts.RecordWithdrawal, in).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("the reserve list was not told of the freed money", "error", err)
+	}
 }
 
 // markReport tells the payments service that a tranche's milestone report was filed. A report the

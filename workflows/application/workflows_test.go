@@ -189,6 +189,7 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	env.OnActivity(acts.CommitGrant, mock.Anything, app).Return(Committed{AmountCents: 100, Tranches: []string{"tranches/t1", "tranches/t2", "tranches/t3"},
 		TrancheAmounts: []int64{30, 50, 20}}, nil)
 	decisions(env)
+	released := withdrawals(env)
 	var accounts []AccountInput
 	env.OnActivity(acts.UpdateBeneficiaryAccount, mock.Anything, mock.Anything).Return(func(_ context.Context, in AccountInput) error {
 		accounts = append(accounts, in)
@@ -214,6 +215,7 @@ func TestReportsReachPaymentsAndCancelledTranchesSettle(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, Outcome{State: StateFunded, PaidCents: 80}, out)
 	require.Equal(t, []ReportInput{{Tranche: "tranches/t2", Report: "calls/c1/applications/a1/reports/r1"}}, marked)
+	require.Equal(t, []WithdrawalInput{{Application: app, ReleasedCents: 20, Reason: "remaining tranches cancelled"}}, *released)
 	require.Equal(t, []AccountInput{{Application: app, IBAN: "FR1420041010050500013M02606"}}, accounts)
 }
 
@@ -258,6 +260,7 @@ func TestReportRemindersAndEscalation(t *testing.T) {
 		}}, nil)
 	decisions(env)
 	env.OnActivity(acts.MarkReportSubmitted, mock.Anything, mock.Anything).Return(nil)
+	withdrawals(env)
 	var sent []ReminderInput
 	var at []time.Duration
 	env.OnActivity(acts.SendReportReminder, mock.Anything, mock.Anything).Return(func(_ context.Context, in ReminderInput) error {
@@ -289,4 +292,34 @@ func TestReportScheduleFromMilestones(t *testing.T) {
 		{Sequence: 2, RemindAt: time.Date(2027, 6, 16, 7, 0, 0, 0, time.UTC), LateAt: time.Date(2027, 7, 1, 7, 0, 0, 0, time.UTC)},
 		{Sequence: 3, RemindAt: time.Date(2027, 12, 17, 8, 0, 0, 0, time.UTC), LateAt: time.Date(2028, 1, 1, 8, 0, 0, 0, time.UTC)},
 	}, got)
+}
+
+func withdrawals(env *testsuite.TestWorkflowEnvironment) *[]WithdrawalInput {
+	var got []WithdrawalInput
+	env.OnActivity(acts.RecordWithdrawal, mock.Anything, mock.Anything).Return(func(_ context.Context, in WithdrawalInput) error {
+		got = append(got, in)
+		return nil
+	})
+	return &got
+}
+
+// TestLaureateWithdrawalFreesItsPlace: a selected project withdrawn before signing its agreement
+// tells the review service, which promotes the reserve list.
+func TestLaureateWithdrawalFreesItsPlace(t *testing.T) {
+	env := newEnv(t)
+	var s steps
+	s.expectReceipt(env)
+	s.eligibility(env, "ELIGIBLE")
+	env.OnActivity(acts.AssignReviewers, mock.Anything, app).Return(Assigned{}, nil)
+	decisions(env)
+	released := withdrawals(env)
+	signalAt(env, time.Hour, flow.SignalReviewsComplete, flow.ReviewsComplete{Reviews: 3})
+	signalAt(env, 2*time.Hour, flow.SignalRanked, flow.Decision{Decision: "SELECTED"})
+	signalAt(env, 3*time.Hour, flow.SignalWithdrawn, flow.Withdrawn{Reason: "the team left"})
+	env.ExecuteWorkflow(Workflow, flow.ApplicationStarted{Application: app})
+	require.NoError(t, env.GetWorkflowError())
+	var out Outcome
+	require.NoError(t, env.GetWorkflowResult(&out))
+	require.Equal(t, StateWithdrawn, out.State)
+	require.Equal(t, []WithdrawalInput{{Application: app, Withdrawn: true, Reason: "withdrawn before signing the agreement"}}, *released)
 }

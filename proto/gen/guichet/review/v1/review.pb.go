@@ -2047,6 +2047,132 @@ func (x *AssignReviewersResponse) GetAssignments() []*Assignment {
 	return nil
 }
 
+type RecordWithdrawalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}: the laureate that withdrew or was decommitted.
+	Application string `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	// true when the laureate withdrew (its whole requested amount returns), false for a
+	// decommitment (only released_cents returns: the project stays funded for what was paid).
+	Withdrawn bool `protobuf:"varint,2,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`
+	// Money a decommitment returned to the envelope, in euro cents.
+	ReleasedCents int64  `protobuf:"varint,3,opt,name=released_cents,json=releasedCents,proto3" json:"released_cents,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordWithdrawalRequest) Reset() {
+	*x = RecordWithdrawalRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordWithdrawalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordWithdrawalRequest) ProtoMessage() {}
+
+func (x *RecordWithdrawalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordWithdrawalRequest.ProtoReflect.Descriptor instead.
+func (*RecordWithdrawalRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RecordWithdrawalRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *RecordWithdrawalRequest) GetWithdrawn() bool {
+	if x != nil {
+		return x.Withdrawn
+	}
+	return false
+}
+
+func (x *RecordWithdrawalRequest) GetReleasedCents() int64 {
+	if x != nil {
+		return x.ReleasedCents
+	}
+	return 0
+}
+
+func (x *RecordWithdrawalRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RecordWithdrawalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reserve entries promoted by this withdrawal (calls/{call}/applications/{application}).
+	Promoted []string `protobuf:"bytes,1,rep,name=promoted,proto3" json:"promoted,omitempty"`
+	// The money still available after the promotions, in euro cents.
+	AvailableCents int64 `protobuf:"varint,2,opt,name=available_cents,json=availableCents,proto3" json:"available_cents,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RecordWithdrawalResponse) Reset() {
+	*x = RecordWithdrawalResponse{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordWithdrawalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordWithdrawalResponse) ProtoMessage() {}
+
+func (x *RecordWithdrawalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordWithdrawalResponse.ProtoReflect.Descriptor instead.
+func (*RecordWithdrawalResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RecordWithdrawalResponse) GetPromoted() []string {
+	if x != nil {
+		return x.Promoted
+	}
+	return nil
+}
+
+func (x *RecordWithdrawalResponse) GetAvailableCents() int64 {
+	if x != nil {
+		return x.AvailableCents
+	}
+	return 0
+}
+
 var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
@@ -2213,7 +2339,15 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\xbaH\a\x92\x01\x04\x10\x14\x18\x01R\x10tieBreakCriteriaB\x18\n" +
 	"\x16_max_load_per_reviewer\"Z\n" +
 	"\x17AssignReviewersResponse\x12?\n" +
-	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments2\xea\r\n" +
+	"\vassignments\x18\x01 \x03(\v2\x1d.guichet.review.v1.AssignmentR\vassignments\"\xdd\x01\n" +
+	"\x17RecordWithdrawalRequest\x12R\n" +
+	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12\x1c\n" +
+	"\twithdrawn\x18\x02 \x01(\bR\twithdrawn\x12.\n" +
+	"\x0ereleased_cents\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\rreleasedCents\x12 \n" +
+	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"_\n" +
+	"\x18RecordWithdrawalResponse\x12\x1a\n" +
+	"\bpromoted\x18\x01 \x03(\tR\bpromoted\x12'\n" +
+	"\x0favailable_cents\x18\x02 \x01(\x03R\x0eavailableCents2\xd7\x0e\n" +
 	"\rReviewService\x12\x8a\x01\n" +
 	"\x0fSignDeclaration\x12).guichet.review.v1.SignDeclarationRequest\x1a\x1e.guichet.review.v1.Declaration\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{parent=calls/*}/declarations\x12\x92\x01\n" +
 	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x9c\x01\n" +
@@ -2228,7 +2362,8 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x10GetRankingInputs\x12*.guichet.review.v1.GetRankingInputsRequest\x1a\x14.google.api.HttpBody\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/ranking}/inputs\x12r\n" +
 	"\n" +
 	"GetMinutes\x12$.guichet.review.v1.GetMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/minutes}\x12|\n" +
-	"\vSignMinutes\x12%.guichet.review.v1.SignMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=calls/*/minutes}:sign\x12h\n" +
+	"\vSignMinutes\x12%.guichet.review.v1.SignMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=calls/*/minutes}:sign\x12k\n" +
+	"\x10RecordWithdrawal\x12*.guichet.review.v1.RecordWithdrawalRequest\x1a+.guichet.review.v1.RecordWithdrawalResponse\x12h\n" +
 	"\x0fAssignReviewers\x12).guichet.review.v1.AssignReviewersRequest\x1a*.guichet.review.v1.AssignReviewersResponseBAZ?github.com/guichet/guichet/proto/gen/guichet/review/v1;reviewv1b\x06proto3"
 
 var (
@@ -2243,62 +2378,64 @@ func file_guichet_review_v1_review_proto_rawDescGZIP() []byte {
 	return file_guichet_review_v1_review_proto_rawDescData
 }
 
-var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_guichet_review_v1_review_proto_goTypes = []any{
-	(*Declaration)(nil),             // 0: guichet.review.v1.Declaration
-	(*SignDeclarationRequest)(nil),  // 1: guichet.review.v1.SignDeclarationRequest
-	(*Assignment)(nil),              // 2: guichet.review.v1.Assignment
-	(*ListAssignmentsRequest)(nil),  // 3: guichet.review.v1.ListAssignmentsRequest
-	(*ListAssignmentsResponse)(nil), // 4: guichet.review.v1.ListAssignmentsResponse
-	(*ReviewerShortfall)(nil),       // 5: guichet.review.v1.ReviewerShortfall
-	(*ConflictDeclaration)(nil),     // 6: guichet.review.v1.ConflictDeclaration
-	(*CreateConflictRequest)(nil),   // 7: guichet.review.v1.CreateConflictRequest
-	(*CriterionScore)(nil),          // 8: guichet.review.v1.CriterionScore
-	(*Review)(nil),                  // 9: guichet.review.v1.Review
-	(*CreateReviewRequest)(nil),     // 10: guichet.review.v1.CreateReviewRequest
-	(*ListReviewsRequest)(nil),      // 11: guichet.review.v1.ListReviewsRequest
-	(*ListReviewsResponse)(nil),     // 12: guichet.review.v1.ListReviewsResponse
-	(*ListDivergencesRequest)(nil),  // 13: guichet.review.v1.ListDivergencesRequest
-	(*ListDivergencesResponse)(nil), // 14: guichet.review.v1.ListDivergencesResponse
-	(*Divergence)(nil),              // 15: guichet.review.v1.Divergence
-	(*CriterionSpread)(nil),         // 16: guichet.review.v1.CriterionSpread
-	(*Consensus)(nil),               // 17: guichet.review.v1.Consensus
-	(*RecordConsensusRequest)(nil),  // 18: guichet.review.v1.RecordConsensusRequest
-	(*RankCallRequest)(nil),         // 19: guichet.review.v1.RankCallRequest
-	(*GetRankingRequest)(nil),       // 20: guichet.review.v1.GetRankingRequest
-	(*GetRankingInputsRequest)(nil), // 21: guichet.review.v1.GetRankingInputsRequest
-	(*GetMinutesRequest)(nil),       // 22: guichet.review.v1.GetMinutesRequest
-	(*SignMinutesRequest)(nil),      // 23: guichet.review.v1.SignMinutesRequest
-	(*Minutes)(nil),                 // 24: guichet.review.v1.Minutes
-	(*RankingEntry)(nil),            // 25: guichet.review.v1.RankingEntry
-	(*Ranking)(nil),                 // 26: guichet.review.v1.Ranking
-	(*GridCriterion)(nil),           // 27: guichet.review.v1.GridCriterion
-	(*AssignReviewersRequest)(nil),  // 28: guichet.review.v1.AssignReviewersRequest
-	(*AssignReviewersResponse)(nil), // 29: guichet.review.v1.AssignReviewersResponse
-	(*timestamppb.Timestamp)(nil),   // 30: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),       // 31: google.api.HttpBody
+	(*Declaration)(nil),              // 0: guichet.review.v1.Declaration
+	(*SignDeclarationRequest)(nil),   // 1: guichet.review.v1.SignDeclarationRequest
+	(*Assignment)(nil),               // 2: guichet.review.v1.Assignment
+	(*ListAssignmentsRequest)(nil),   // 3: guichet.review.v1.ListAssignmentsRequest
+	(*ListAssignmentsResponse)(nil),  // 4: guichet.review.v1.ListAssignmentsResponse
+	(*ReviewerShortfall)(nil),        // 5: guichet.review.v1.ReviewerShortfall
+	(*ConflictDeclaration)(nil),      // 6: guichet.review.v1.ConflictDeclaration
+	(*CreateConflictRequest)(nil),    // 7: guichet.review.v1.CreateConflictRequest
+	(*CriterionScore)(nil),           // 8: guichet.review.v1.CriterionScore
+	(*Review)(nil),                   // 9: guichet.review.v1.Review
+	(*CreateReviewRequest)(nil),      // 10: guichet.review.v1.CreateReviewRequest
+	(*ListReviewsRequest)(nil),       // 11: guichet.review.v1.ListReviewsRequest
+	(*ListReviewsResponse)(nil),      // 12: guichet.review.v1.ListReviewsResponse
+	(*ListDivergencesRequest)(nil),   // 13: guichet.review.v1.ListDivergencesRequest
+	(*ListDivergencesResponse)(nil),  // 14: guichet.review.v1.ListDivergencesResponse
+	(*Divergence)(nil),               // 15: guichet.review.v1.Divergence
+	(*CriterionSpread)(nil),          // 16: guichet.review.v1.CriterionSpread
+	(*Consensus)(nil),                // 17: guichet.review.v1.Consensus
+	(*RecordConsensusRequest)(nil),   // 18: guichet.review.v1.RecordConsensusRequest
+	(*RankCallRequest)(nil),          // 19: guichet.review.v1.RankCallRequest
+	(*GetRankingRequest)(nil),        // 20: guichet.review.v1.GetRankingRequest
+	(*GetRankingInputsRequest)(nil),  // 21: guichet.review.v1.GetRankingInputsRequest
+	(*GetMinutesRequest)(nil),        // 22: guichet.review.v1.GetMinutesRequest
+	(*SignMinutesRequest)(nil),       // 23: guichet.review.v1.SignMinutesRequest
+	(*Minutes)(nil),                  // 24: guichet.review.v1.Minutes
+	(*RankingEntry)(nil),             // 25: guichet.review.v1.RankingEntry
+	(*Ranking)(nil),                  // 26: guichet.review.v1.Ranking
+	(*GridCriterion)(nil),            // 27: guichet.review.v1.GridCriterion
+	(*AssignReviewersRequest)(nil),   // 28: guichet.review.v1.AssignReviewersRequest
+	(*AssignReviewersResponse)(nil),  // 29: guichet.review.v1.AssignReviewersResponse
+	(*RecordWithdrawalRequest)(nil),  // 30: guichet.review.v1.RecordWithdrawalRequest
+	(*RecordWithdrawalResponse)(nil), // 31: guichet.review.v1.RecordWithdrawalResponse
+	(*timestamppb.Timestamp)(nil),    // 32: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),        // 33: google.api.HttpBody
 }
 var file_guichet_review_v1_review_proto_depIdxs = []int32{
-	30, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
-	30, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
+	32, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
+	32, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: guichet.review.v1.ListAssignmentsResponse.assignments:type_name -> guichet.review.v1.Assignment
 	5,  // 3: guichet.review.v1.ListAssignmentsResponse.needs_reviewers:type_name -> guichet.review.v1.ReviewerShortfall
-	30, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
+	32, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
-	30, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	32, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
 	9,  // 7: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
 	9,  // 8: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
 	15, // 9: guichet.review.v1.ListDivergencesResponse.divergences:type_name -> guichet.review.v1.Divergence
 	16, // 10: guichet.review.v1.Divergence.spreads:type_name -> guichet.review.v1.CriterionSpread
 	8,  // 11: guichet.review.v1.Consensus.scores:type_name -> guichet.review.v1.CriterionScore
-	30, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
-	30, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
+	32, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
+	32, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
 	17, // 14: guichet.review.v1.RecordConsensusRequest.consensus:type_name -> guichet.review.v1.Consensus
-	30, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
+	32, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
 	8,  // 16: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
 	25, // 17: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
-	30, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
-	30, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
+	32, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
+	32, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
 	27, // 20: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
 	2,  // 21: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
 	1,  // 22: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
@@ -2313,22 +2450,24 @@ var file_guichet_review_v1_review_proto_depIdxs = []int32{
 	21, // 31: guichet.review.v1.ReviewService.GetRankingInputs:input_type -> guichet.review.v1.GetRankingInputsRequest
 	22, // 32: guichet.review.v1.ReviewService.GetMinutes:input_type -> guichet.review.v1.GetMinutesRequest
 	23, // 33: guichet.review.v1.ReviewService.SignMinutes:input_type -> guichet.review.v1.SignMinutesRequest
-	28, // 34: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
-	0,  // 35: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
-	4,  // 36: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
-	6,  // 37: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
-	9,  // 38: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
-	12, // 39: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
-	14, // 40: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
-	17, // 41: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
-	26, // 42: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
-	26, // 43: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
-	31, // 44: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
-	24, // 45: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
-	24, // 46: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
-	29, // 47: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
-	35, // [35:48] is the sub-list for method output_type
-	22, // [22:35] is the sub-list for method input_type
+	30, // 34: guichet.review.v1.ReviewService.RecordWithdrawal:input_type -> guichet.review.v1.RecordWithdrawalRequest
+	28, // 35: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
+	0,  // 36: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
+	4,  // 37: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
+	6,  // 38: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
+	9,  // 39: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
+	12, // 40: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
+	14, // 41: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
+	17, // 42: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
+	26, // 43: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
+	26, // 44: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
+	33, // 45: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
+	24, // 46: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
+	24, // 47: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
+	31, // 48: guichet.review.v1.ReviewService.RecordWithdrawal:output_type -> guichet.review.v1.RecordWithdrawalResponse
+	29, // 49: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
+	36, // [36:50] is the sub-list for method output_type
+	22, // [22:36] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -2347,7 +2486,7 @@ func file_guichet_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_review_v1_review_proto_rawDesc), len(file_guichet_review_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	ReviewService_GetRankingInputs_FullMethodName = "/guichet.review.v1.ReviewService/GetRankingInputs"
 	ReviewService_GetMinutes_FullMethodName       = "/guichet.review.v1.ReviewService/GetMinutes"
 	ReviewService_SignMinutes_FullMethodName      = "/guichet.review.v1.ReviewService/SignMinutes"
+	ReviewService_RecordWithdrawal_FullMethodName = "/guichet.review.v1.ReviewService/RecordWithdrawal"
 	ReviewService_AssignReviewers_FullMethodName  = "/guichet.review.v1.ReviewService/AssignReviewers"
 )
 
@@ -80,6 +81,10 @@ type ReviewServiceClient interface {
 	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
 	// a repeat returns the assignments made, completing them first when the application is short of
 	// reviewers (after a déport that found no replacement).
+	// Records that a laureate withdrew or was decommitted, and promotes the next reserve entries
+	// that fit the money freed (plus any the envelope still had unused), in reserve-list order: each
+	// promoted application is signalled SELECTED. Internal (role system). Idempotent.
+	RecordWithdrawal(ctx context.Context, in *RecordWithdrawalRequest, opts ...grpc.CallOption) (*RecordWithdrawalResponse, error)
 	AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error)
 }
 
@@ -211,6 +216,16 @@ func (c *reviewServiceClient) SignMinutes(ctx context.Context, in *SignMinutesRe
 	return out, nil
 }
 
+func (c *reviewServiceClient) RecordWithdrawal(ctx context.Context, in *RecordWithdrawalRequest, opts ...grpc.CallOption) (*RecordWithdrawalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordWithdrawalResponse)
+	err := c.cc.Invoke(ctx, ReviewService_RecordWithdrawal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewServiceClient) AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AssignReviewersResponse)
@@ -266,6 +281,10 @@ type ReviewServiceServer interface {
 	// Assigns reviewers of the call's jury to an eligible application. Internal (role system). Idempotent:
 	// a repeat returns the assignments made, completing them first when the application is short of
 	// reviewers (after a déport that found no replacement).
+	// Records that a laureate withdrew or was decommitted, and promotes the next reserve entries
+	// that fit the money freed (plus any the envelope still had unused), in reserve-list order: each
+	// promoted application is signalled SELECTED. Internal (role system). Idempotent.
+	RecordWithdrawal(context.Context, *RecordWithdrawalRequest) (*RecordWithdrawalResponse, error)
 	AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error)
 	mustEmbedUnimplementedReviewServiceServer()
 }
@@ -312,6 +331,9 @@ func (UnimplementedReviewServiceServer) GetMinutes(context.Context, *GetMinutesR
 }
 func (UnimplementedReviewServiceServer) SignMinutes(context.Context, *SignMinutesRequest) (*Minutes, error) {
 	return nil, status.Error(codes.Unimplemented, "method SignMinutes not implemented")
+}
+func (UnimplementedReviewServiceServer) RecordWithdrawal(context.Context, *RecordWithdrawalRequest) (*RecordWithdrawalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordWithdrawal not implemented")
 }
 func (UnimplementedReviewServiceServer) AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AssignReviewers not implemented")
@@ -553,6 +575,24 @@ func _ReviewService_SignMinutes_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_RecordWithdrawal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordWithdrawalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).RecordWithdrawal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_RecordWithdrawal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).RecordWithdrawal(ctx, req.(*RecordWithdrawalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewService_AssignReviewers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AssignReviewersRequest)
 	if err := dec(in); err != nil {
@@ -625,6 +665,10 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SignMinutes",
 			Handler:    _ReviewService_SignMinutes_Handler,
+		},
+		{
+			MethodName: "RecordWithdrawal",
+			Handler:    _ReviewService_RecordWithdrawal_Handler,
 		},
 		{
 			MethodName: "AssignReviewers",
