@@ -1,0 +1,234 @@
+// Browser test of the jury console: Debian's chromium driven by playwright-core against a running
+// platform. A reviewer signs in through the development issuer, signs the declaration of
+// interests, recuses itself from one file, scores the other with the keyboard only and then sees
+// the other reviewers' scores; the chair waits for the jury, records a consensus on the divergent
+// file and ranks the call. Every page visited is checked with axe-core (WCAG 2.1 A and AA), must
+// stay within 25 requests and 500 KB, and is kept as a full-page screenshot.
+//
+// Usage: node run.mjs WEB_URL REVIEWER SCORE_TITLE CONFLICT_TITLE CALL_TITLE [ARTIFACTS_DIR]
+// (or the environment variables of the same names). The platform and the jury's other reviewers
+// are the caller's: cmd/guichet/e2e/browser_test.go starts them and scores through REST.
+import { readFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const arg = (i, name, fallback) => process.argv[2 + i] || process.env[name] || fallback;
+const WEB_URL = arg(0, 'WEB_URL', '').replace(/\/$/, '');
+const REVIEWER = arg(1, 'REVIEWER', '');
+const SCORE_TITLE = arg(2, 'SCORE_TITLE', '');
+const CONFLICT_TITLE = arg(3, 'CONFLICT_TITLE', '');
+const CALL_TITLE = arg(4, 'CALL_TITLE', '');
+const ARTIFACTS = arg(5, 'ARTIFACTS_DIR', join(here, '..', '..', 'artifacts', 'browser'));
+const CHAIR = process.env.CHAIR || 'chair-1';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!WEB_URL || !REVIEWER || !SCORE_TITLE || !CONFLICT_TITLE || !CALL_TITLE) {
+  console.error('usage: node run.mjs WEB_URL REVIEWER SCORE_TITLE CONFLICT_TITLE CALL_TITLE [ARTIFACTS_DIR]');
+  process.exit(2);
+}
+
+// Budgets of every page (issue 4): requests, transferred bytes; axe-core's WCAG 2.1 A/AA rules.
+const MAX_REQUESTS = 25;
+const MAX_BYTES = 500 * 1024;
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+// The score the browser's reviewer gives on every criterion, and its position in the select
+// ("— choisir —", then 0, 0.5, … 5): reached with the arrow keys only.
+const KEYBOARD_SCORE = '3';
+const KEYBOARD_STEPS = 7;
+
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+await mkdir(ARTIFACTS, { recursive: true });
+
+const failures = [];
+const summary = [];
+let pageNumber = 0;
+
+function fail(message) {
+  failures.push(message);
+  console.error('FAIL ' + message);
+}
+
+// The console's CSP forbids every script: axe-core goes in through the DevTools protocol
+// (page.evaluate), which CSP does not govern, so the pages are tested under their real policy.
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// session opens a fresh browser context (its own cookies) with the page meters attached.
+async function session() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  const meter = { requests: 0, sizes: [], errors: [] };
+  page.on('request', () => { meter.requests++; });
+  page.on('requestfinished', (req) => {
+    meter.sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize, () => 0));
+  });
+  page.on('requestfailed', (req) => meter.errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  // A CSP violation or a broken resource shows in the console as an error.
+  page.on('console', (msg) => { if (msg.type() === 'error') meter.errors.push('console: ' + msg.text()); });
+  page.on('pageerror', (err) => meter.errors.push('page error: ' + err.message));
+  return { context, page, meter };
+}
+
+// visit runs action (which loads a page) and checks the page it ends on.
+async function visit(s, name, action) {
+  const { page, meter } = s;
+  meter.requests = 0;
+  meter.sizes = [];
+  meter.errors = [];
+  await action();
+  await page.waitForLoadState('load');
+  const bytes = (await Promise.all(meter.sizes)).reduce((a, b) => a + b, 0);
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  }, AXE_TAGS);
+  pageNumber++;
+  const file = join(ARTIFACTS, `${String(pageNumber).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  const kb = bytes / 1024;
+  summary.push({ name, url: page.url(), violations: violations.length, requests: meter.requests, kb, file });
+  console.log(`page ${name}: ${violations.length} violations, ${meter.requests} requests, ${kb.toFixed(1)} KB (${page.url()})`);
+  for (const v of violations) fail(`${name}: axe ${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+  if (meter.requests > MAX_REQUESTS) fail(`${name}: ${meter.requests} requests, more than ${MAX_REQUESTS}`);
+  if (bytes > MAX_BYTES) fail(`${name}: ${kb.toFixed(1)} KB transferred, more than ${MAX_BYTES / 1024} KB`);
+  for (const e of meter.errors) fail(`${name}: ${e}`);
+}
+
+// expect fails the run when the page does not show text (the flow went astray).
+async function expectText(page, text, what) {
+  const body = await page.locator('body').innerText();
+  if (!body.includes(text)) throw new Error(`${what}: the page ${page.url()} does not show "${text}":\n${body}`);
+}
+
+// signIn goes from the console's home page through the development issuer as subject.
+async function signIn(s, who, prefix) {
+  const { page } = s;
+  await visit(s, `${prefix}-signin`, () => page.goto(WEB_URL + '/'));
+  await expectText(page, 'Console du jury', 'sign-in page');
+  await visit(s, `${prefix}-dev-issuer`, () => page.getByRole('link', { name: 'Se connecter' }).click());
+  await page.locator(`input[type=radio][value="${who}"]`).check();
+  await visit(s, `${prefix}-home`, () => page.getByRole('button', { name: 'Se connecter' }).click());
+  await expectText(page, `Connecté·e : ${who}`, 'signed in');
+}
+
+// focusByTab presses key (Tab or Shift+Tab) until the element matching selector has the focus.
+async function focusByTab(page, selector, key = 'Tab') {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press(key);
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+  }
+  throw new Error(`${key} never reached ${selector}`);
+}
+
+async function reviewer() {
+  const s = await session();
+  const { page } = s;
+  await signIn(s, REVIEWER, 'reviewer');
+  await visit(s, 'reviewer-declaration', () => page.getByRole('link', { name: CALL_TITLE }).click());
+  await expectText(page, "Déclaration d'intérêts", 'declaration form');
+  await page.getByLabel("Domaines d'expertise").fill('données publiques, fiscalité');
+  await page.getByLabel(/Je m'engage à déclarer/).check();
+  await visit(s, 'reviewer-assignments', () => page.getByRole('button', { name: 'Signer la déclaration' }).click());
+  await expectText(page, 'Mes dossiers', 'assignments');
+  await expectText(page, CONFLICT_TITLE, 'assignments');
+
+  // Déport: the file disappears from this reviewer's list.
+  await visit(s, 'reviewer-conflict-form', () => page.getByRole('link', { name: CONFLICT_TITLE }).click());
+  await page.getByLabel('Oui : je me déporte de ce dossier').check();
+  await page.getByLabel('Motif du déport (facultatif)').fill('J’ai conseillé ce candidat l’an dernier.');
+  await visit(s, 'reviewer-after-recusal', () => page.getByRole('button', { name: 'Enregistrer' }).click());
+  if ((await page.locator('main').innerText()).includes(CONFLICT_TITLE)) throw new Error('the recused file is still listed');
+
+  await visit(s, 'reviewer-no-conflict-form', () => page.getByRole('link', { name: SCORE_TITLE }).click());
+  await page.getByLabel('Non, aucun conflit').check();
+  await visit(s, 'reviewer-scoring-form', () => page.getByRole('button', { name: 'Enregistrer' }).click());
+  await expectText(page, 'Notes par critère', 'scoring form');
+
+  // The scoring form with the keyboard only: Tab to each select, arrow keys to the score, Tab to
+  // the comment and type it, Shift+Tab back and forth, Enter on the submit button.
+  const selects = await page.locator('select[id^="score-"]').evaluateAll((els) => els.map((e) => '#' + e.id));
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  for (const sel of selects) {
+    await focusByTab(page, sel);
+    for (let i = 0; i < KEYBOARD_STEPS; i++) await page.keyboard.press('ArrowDown');
+    const value = await page.locator(sel).inputValue();
+    if (value !== KEYBOARD_SCORE) throw new Error(`the arrow keys set ${sel} to "${value}", want ${KEYBOARD_SCORE}`);
+  }
+  await focusByTab(page, '#comment');
+  await page.keyboard.type('Projet solide, mais le calendrier est optimiste.');
+  await focusByTab(page, 'main button[type=submit]');
+  await focusByTab(page, '#comment', 'Shift+Tab');
+  await focusByTab(page, 'main button[type=submit]');
+  await visit(s, 'reviewer-others-scores', () => Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]));
+  await expectText(page, 'Notes de tous les évaluateurs', "others' scores");
+  const rows = await page.locator('main table tbody tr').count();
+  if (rows !== 3) throw new Error(`the reviewer sees ${rows} reviews after its own, want 3`);
+  await expectText(page, `${REVIEWER} (vous)`, "others' scores");
+  await s.context.close();
+}
+
+async function chair() {
+  const s = await session();
+  const { page } = s;
+  await signIn(s, CHAIR, 'chair');
+  // The jury finishes in the background (the replacement reviewer of the déport scores through
+  // REST): the chair's call page lists every assignment, and the files still short of reviewers.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    await page.goto(WEB_URL + '/');
+    await page.getByRole('link', { name: CALL_TITLE }).click();
+    const states = await page.locator('main table tbody tr td:nth-child(3)').allInnerTexts();
+    const short = await page.getByRole('heading', { name: "Dossiers en attente d'évaluateurs" }).count();
+    if (states.length > 0 && short === 0 && states.every((t) => t === 'Évalué' || t === 'Déporté')) break;
+    if (Date.now() > deadline) throw new Error(`the jury did not finish: ${states.join(', ')}`);
+    await page.waitForTimeout(500);
+  }
+  await visit(s, 'chair-call', () => page.reload());
+  await visit(s, 'chair-divergences', () => page.getByRole('link', { name: 'File des divergences' }).click());
+  await expectText(page, SCORE_TITLE, 'divergence queue');
+  await visit(s, 'chair-consensus-form', () => page.getByRole('link', { name: `Enregistrer le consensus pour ${SCORE_TITLE}` }).click());
+  for (const sel of await page.locator('select[id^="score-"]').evaluateAll((els) => els.map((e) => '#' + e.id))) {
+    await page.locator(sel).selectOption('3.5');
+  }
+  await page.getByLabel('Commentaire (obligatoire)').fill('Le jury retient une position médiane après discussion.');
+  await visit(s, 'chair-consensus-recorded', () => page.getByRole('button', { name: 'Enregistrer le consensus' }).click());
+  await expectText(page, 'Enregistré', 'consensus recorded');
+  await visit(s, 'chair-call-after-consensus', () => page.getByRole('link', { name: "Retour à l'appel" }).click());
+  await visit(s, 'chair-ranking-empty', () => page.getByRole('link', { name: 'Classement' }).click());
+  await visit(s, 'chair-ranking', () => page.getByRole('button', { name: /le classement/ }).click());
+  await expectText(page, 'Classement des dossiers', 'ranking');
+  await expectText(page, `${SCORE_TITLE} (consensus)`, 'ranking');
+  if ((await page.locator('svg.chart').count()) !== 1) throw new Error('the ranking has no chart');
+  await visit(s, 'accessibility-statement', () => page.getByRole('link', { name: 'Accessibilité' }).click());
+  await visit(s, 'signed-out', () => page.getByRole('button', { name: 'Se déconnecter' }).click());
+  await expectText(page, 'Console du jury', 'signed out');
+  await s.context.close();
+}
+
+let crashed = null;
+try {
+  await reviewer();
+  await chair();
+} catch (err) {
+  crashed = err;
+  fail('flow: ' + (err?.stack || err));
+} finally {
+  await browser.close();
+}
+
+console.log('\npage                           violations  requests        KB');
+for (const p of summary) {
+  console.log(`${p.name.padEnd(30)} ${String(p.violations).padStart(10)} ${String(p.requests).padStart(9)} ${p.kb.toFixed(1).padStart(9)}`);
+}
+console.log(`screenshots: ${ARTIFACTS}`);
+if (failures.length > 0) {
+  console.error(`\n${failures.length} failure(s)${crashed ? ' (the flow stopped early)' : ''}`);
+  process.exit(1);
+}
+console.log(`\nOK: ${summary.length} pages`);
