@@ -6,7 +6,7 @@ MODULES := proto platform services/applications services/review services/payment
 PACKAGES := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: run test test-go fuzz fuzz-go lint generate tools build proto-deps clean
+.PHONY: run test test-go bench fuzz fuzz-go lint generate tools build proto-deps clean
 
 ## run: install what is missing, build, start the whole platform, seed the demo call, print the URLs
 run: build
@@ -18,6 +18,11 @@ test: build
 
 test-go:
 	go test $(GO_TEST_FLAGS) $(PACKAGES)
+
+## bench: the deadline rush and its baselines on throwaway components (docs/performance.md)
+BENCH_FLAGS ?= --applicants 1000 --concurrency 32
+bench: build
+	$(BIN)/guichet testenv -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json
 
 ## fuzz: every Fuzz* target of the repository fuzzed FUZZTIME each (default 30s) on throwaway
 ## components (the gateway's target runs a platform per worker); `make test` runs only their seeds
