@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -126,18 +127,40 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, e := range entries {
-			note, err := r.deliver(ctx, e)
-			if err != nil {
-				// Keep what was delivered before (committed below) and stop here.
-				deliveryErr = err
-				_, uerr := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, err.Error())
-				return uerr
+		// Workflow starts are independent of each other: a run of consecutive starts is delivered
+		// concurrently. Signals go one by one, in order, after the starts before them.
+		for i := 0; i < len(entries); {
+			j := i + 1
+			if entries[i].workflowType != "" {
+				// A second start of the same workflow waits for the first: the first one wins.
+				ids := map[string]bool{entries[i].workflowID: true}
+				for j < len(entries) && entries[j].workflowType != "" && !ids[entries[j].workflowID] {
+					ids[entries[j].workflowID] = true
+					j++
+				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, note); err != nil {
-				return err
+			notes, errs := r.deliverAll(ctx, entries[i:j])
+			for k, e := range entries[i:j] {
+				if errs[k] != nil {
+					if deliveryErr == nil {
+						deliveryErr = errs[k]
+					}
+					if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, errs[k].Error()); err != nil {
+						return err
+					}
+					continue
+				}
+				if _, err := tx.Exec(ctx, `UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, notes[k]); err != nil {
+					return err
+				}
+				delivered++
 			}
-			delivered++
+			if deliveryErr != nil {
+				// Keep what was delivered (committed below) and stop: nothing after a failed entry
+				// may overtake it.
+				return nil
+			}
+			i = j
 		}
 		return nil
 	})
@@ -147,6 +170,30 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return delivered, deliveryErr
+}
+
+// parallelStarts bounds the workflow starts in flight at once.
+const parallelStarts = 32
+
+// deliverAll sends entries concurrently (they are all starts, or a single signal).
+func (r *Relay) deliverAll(ctx context.Context, entries []entry) ([]string, []error) {
+	notes, errs := make([]string, len(entries)), make([]error, len(entries))
+	if len(entries) == 1 {
+		notes[0], errs[0] = r.deliver(ctx, entries[0])
+		return notes, errs
+	}
+	sem := make(chan struct{}, parallelStarts)
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			notes[i], errs[i] = r.deliver(ctx, e)
+		}()
+	}
+	wg.Wait()
+	return notes, errs
 }
 
 // deliver sends one entry. A note explains an entry that was settled without effect.

@@ -203,3 +203,33 @@ func TestRelayWaitsWhileTemporalIsDown(t *testing.T) {
 		t.Fatalf("result %q", out)
 	}
 }
+
+// TestRelayDeliversABacklogInOrderPerWorkflow: a backlog of starts, delivered concurrently, and
+// the signals after them, delivered in order: every workflow gets its own signal.
+func TestRelayDeliversABacklogInOrderPerWorkflow(t *testing.T) {
+	env := testenv.Get(t)
+	pool := newPool(t, env.PostgresURL)
+	c, err := client.Dial(client.Options{HostPort: env.TemporalAddress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	queue := "outbox-" + ids.New()
+	startWorker(t, c, queue)
+	var msgs []outbox.Message
+	names := make([]string, 60)
+	for i := range names {
+		names[i] = "echo/" + ids.New()
+		msgs = append(msgs, outbox.Message{WorkflowID: names[i], WorkflowType: "echo", Payload: started{Name: names[i]}})
+	}
+	for _, id := range names {
+		msgs = append(msgs, outbox.Message{WorkflowID: id, Signal: "greet", Payload: greeting{Text: "hi " + id}})
+	}
+	enqueue(t, pool, msgs...)
+	runRelay(t, &outbox.Relay{Pool: pool, Temporal: c, TaskQueue: queue, Logger: slog.New(slog.DiscardHandler), Interval: 20 * time.Millisecond, Batch: 50})
+	for _, id := range names {
+		if out := result(t, c, id); out != id+": hi "+id {
+			t.Fatalf("%s: %q", id, out)
+		}
+	}
+}
