@@ -33,7 +33,7 @@ var Policy = auth.Policy{
 	appv1.CallService_ListCalls_FullMethodName:  auth.Anyone,
 
 	appv1.ApplicationService_CreateApplication_FullMethodName:   auth.Allow(auth.Applicant),
-	appv1.ApplicationService_GetApplication_FullMethodName:      auth.Allow(append([]auth.Role{auth.Applicant}, auth.Staff...)...),
+	appv1.ApplicationService_GetApplication_FullMethodName:      auth.Allow(append([]auth.Role{auth.Applicant, auth.Reviewer, auth.JuryChair}, auth.Staff...)...),
 	appv1.ApplicationService_ListApplications_FullMethodName:    auth.Allow(append([]auth.Role{auth.Applicant}, auth.Staff...)...),
 	appv1.ApplicationService_UpdateApplication_FullMethodName:   auth.Allow(auth.Applicant),
 	appv1.ApplicationService_SubmitApplication_FullMethodName:   auth.Allow(auth.Applicant),
@@ -63,6 +63,9 @@ type Options struct {
 	// RegistryOff skips the registry check on purpose (GUICHET_REGISTRY_URL=off: development and the
 	// end-to-end tests, which have no internet); every eligibility outcome then says so.
 	RegistryOff bool
+	// Readers lets assigned jury members read files (without bank details); without it, nobody of
+	// the jury can.
+	Readers Readers
 }
 
 // Service implements CallService and ApplicationService.
@@ -74,6 +77,13 @@ type Service struct {
 	logger      *slog.Logger
 	registry    Registry
 	registryOff bool
+	readers     Readers
+}
+
+// Readers tells whether a jury member may read an application's file: the review service knows
+// the assignments, déports and declarations.
+type Readers interface {
+	MayRead(ctx context.Context, application string, reader auth.Principal) (bool, error)
 }
 
 // New returns the service over its schema's pool.
@@ -84,7 +94,7 @@ func New(pool *pgxpool.Pool, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff}
+	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff, readers: o.Readers}
 }
 
 // Register adds the service's gRPC services to r.

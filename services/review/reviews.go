@@ -122,27 +122,9 @@ func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequ
 	}
 	var out []*reviewv1.Review
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		st, ok, err := seatOf(ctx, tx, appName, p.Subject, false)
+		st, chair, err := mayRead(ctx, tx, callID, appName, p)
 		if err != nil {
 			return err
-		}
-		if !ok || st.state == recused {
-			return notFound("application %s not found", appName)
-		}
-		c, _, err := loadCall(ctx, tx, callID, false)
-		if err != nil {
-			return err
-		}
-		chair := c.chairedBy(p)
-		if !chair && !st.active() {
-			return notFound("application %s not found", appName)
-		}
-		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
-			return err
-		}
-		// A member on the file reads it only once it declared no conflict, the chair included.
-		if st.active() && st.declaration != domain.NoConflict {
-			return errUndeclared
 		}
 		where, args := `application = $1 AND reviewer = $2`, []any{appName, p.Subject}
 		if chair || st.state == reviewed {
@@ -177,6 +159,62 @@ func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequ
 		return nil, s.edge(ctx, err)
 	}
 	return &reviewv1.ListReviewsResponse{Reviews: out}, nil
+}
+
+// mayRead decides whether p may read an application's file: a jury member assigned to it (not
+// recused) who signed the call's declaration of interests and declared no conflict on it, or the
+// call's chair (unless recused). Anyone else is told the application does not exist.
+func mayRead(ctx context.Context, tx pgx.Tx, callID, appName string, p auth.Principal) (st seat, chair bool, err error) {
+	st, ok, err := seatOf(ctx, tx, appName, p.Subject, false)
+	if err != nil {
+		return seat{}, false, err
+	}
+	if !ok || st.state == recused {
+		return seat{}, false, notFound("application %s not found", appName)
+	}
+	c, _, err := loadCall(ctx, tx, callID, false)
+	if err != nil {
+		return seat{}, false, err
+	}
+	chair = c.chairedBy(p)
+	if !chair && !st.active() {
+		return seat{}, false, notFound("application %s not found", appName)
+	}
+	if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
+		return seat{}, false, err
+	}
+	// A member on the file reads it only once it declared no conflict, the chair included.
+	if st.active() && st.declaration != domain.NoConflict {
+		return seat{}, false, errUndeclared
+	}
+	return st, chair, nil
+}
+
+// CheckReader tells the applications service whether a jury member may read an application's
+// file (without bank details). Internal (role system).
+func (s *Service) CheckReader(ctx context.Context, req *reviewv1.CheckReaderRequest) (*reviewv1.CheckReaderResponse, error) {
+	callID, _, err := resource.ParseApplication(req.GetApplication())
+	if err != nil {
+		return nil, badName("application", req.GetApplication(), "calls/*/applications/*")
+	}
+	reader := auth.Principal{Subject: req.GetReader(), Role: auth.Role(req.GetRole())}
+	out := &reviewv1.CheckReaderResponse{}
+	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		_, _, err := mayRead(ctx, tx, callID, req.GetApplication(), reader)
+		if err == nil {
+			out.Allowed = true
+			return nil
+		}
+		if st, ok := status.FromError(err); ok && (st.Code() == codes.NotFound || st.Code() == codes.FailedPrecondition) {
+			out.Reason = st.Message()
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, s.edge(ctx, err)
+	}
+	return out, nil
 }
 
 // calibrate fills the calibrated totals of an application's reviews, each against all of its

@@ -42,6 +42,7 @@ var Policy = auth.Policy{
 	reviewv1.ReviewService_SignMinutes_FullMethodName:      auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_AssignReviewers_FullMethodName:  auth.Allow(auth.System),
 	reviewv1.ReviewService_RecordWithdrawal_FullMethodName: auth.Allow(auth.System),
+	reviewv1.ReviewService_CheckReader_FullMethodName:      auth.Allow(auth.System),
 }
 
 // Service implements reviewv1.ReviewServiceServer over the review schema.

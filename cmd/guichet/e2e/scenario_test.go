@@ -132,6 +132,13 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 		}).must(t, http.StatusCreated)
 	}
 
+	// An assigned reviewer reads the file, without bank details; a jury member not on it cannot.
+	read := a.call(http.MethodGet, "/v1/"+name, a.token(auth.Reviewer, "reviewer-1", ""), nil).must(t, http.StatusOK)
+	if read.str("title") == "" || read.JSON["bankAccount"] != nil {
+		t.Fatalf("a reviewer reads: %s", read.Body)
+	}
+	a.call(http.MethodGet, "/v1/"+name, a.token(auth.Reviewer, "reviewer-6", ""), nil).problem(t, http.StatusNotFound, "")
+
 	// The chair ranks; the application is selected within the envelope.
 	eventually(t, 30*time.Second, "the reviews to reach the workflow", func() bool {
 		return a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state") == "UNDER_REVIEW"

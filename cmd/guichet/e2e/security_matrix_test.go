@@ -70,6 +70,8 @@ type access struct {
 	public  bool
 	allow   []caller
 	ownedBy bool
+	// hiddenFrom get 404: the resource exists but the service does not show it to them.
+	hiddenFrom []caller
 }
 
 func (a access) expect(c caller) outcome {
@@ -78,7 +80,7 @@ func (a access) expect(c caller) outcome {
 		return allowed
 	case c == anonymous:
 		return unauthenticated
-	case c == stranger && a.ownedBy:
+	case c == stranger && a.ownedBy, slices.Contains(a.hiddenFrom, c):
 		return hidden
 	case slices.Contains(a.allow, c):
 		return allowed
@@ -98,16 +100,16 @@ func allow(c ...caller) access { return access{allow: c} }
 
 // expectedAccess is who may call each REST method, keyed "VERB /path/template" as in the OpenAPI
 // document. A method published without a row here fails the matrix: adding a method means
-// deciding who may call it. Reviewers reach applications through the review methods only (their
-// policy does not include GetApplication, unlike API.md's "assigned reviewers" line: see
-// docs/security.md).
+// deciding who may call it. A jury member reads an application (without bank details) only when
+// the review service says it may: reviewer-1 is assigned to the fixture and declared no conflict;
+// chair-1 has not signed the declaration of interests in the fixture, so the file is hidden from it.
 var expectedAccess = map[string]access{
 	"GET /v1/calls":                                                              anyone,
 	"POST /v1/calls":                                                             allow(officer),
 	"GET /v1/calls/{call}":                                                       anyone,
 	"GET /v1/calls/{call}/applications":                                          allow(append([]caller{owner, stranger}, staff...)...),
 	"POST /v1/calls/{call}/applications":                                         allow(owner, stranger),
-	"GET /v1/calls/{call}/applications/{application}":                            ownerAndStaff,
+	"GET /v1/calls/{call}/applications/{application}":                            {allow: append([]caller{owner, reviewer}, staff...), ownedBy: true, hiddenFrom: []caller{chair}},
 	"PATCH /v1/calls/{call}/applications/{application}":                          ownerOnly,
 	"GET /v1/calls/{call}/applications/{application}/commitment":                 ownerAndStaff,
 	"POST /v1/calls/{call}/applications/{application}/commitment:approveAccount": allow(finance),

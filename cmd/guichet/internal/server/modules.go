@@ -53,8 +53,21 @@ func services(d *deps) map[Target]service {
 				if err != nil {
 					return nil, err
 				}
+				readers, closeReaders, err := juryReaders(d)
+				if err != nil {
+					if release != nil {
+						release()
+					}
+					return nil, err
+				}
+				opts.Readers = readers
 				applications.New(pool, opts).Register(r)
-				return release, nil
+				return func() {
+					closeReaders()
+					if release != nil {
+						release()
+					}
+				}, nil
 			}},
 		Review: {review.Schema, review.Migrations, review.Policy, d.cfg.ReviewAddr,
 			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
@@ -67,6 +80,32 @@ func services(d *deps) map[Target]service {
 				return nil, nil
 			}},
 	}
+}
+
+// reviewReaders asks the review service, as the platform itself, whether a jury member may read a file.
+type reviewReaders struct{ client reviewv1.ReviewServiceClient }
+
+func (r reviewReaders) MayRead(ctx context.Context, application string, reader auth.Principal) (bool, error) {
+	resp, err := r.client.CheckReader(ctx, &reviewv1.CheckReaderRequest{Application: application, Reader: reader.Subject, Role: string(reader.Role)})
+	if err != nil {
+		return false, err
+	}
+	return resp.GetAllowed(), nil
+}
+
+// juryReaders connects the applications service to the review service for jury reading. Without
+// service credentials (no development issuer, no token source), the jury reads nothing.
+func juryReaders(d *deps) (applications.Readers, func(), error) {
+	creds, err := systemCredentials(d)
+	if err != nil {
+		d.logger.Warn("applications: no service credentials, jury members cannot read files", "error", err)
+		return nil, func() {}, nil
+	}
+	conn, err := grpcx.Dial(d.cfg.ReviewAddr, creds)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reviewReaders{client: reviewv1.NewReviewServiceClient(conn)}, func() { _ = conn.Close() }, nil
 }
 
 // applicationsOptions wires the applications service to the company registry of

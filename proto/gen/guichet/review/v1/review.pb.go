@@ -2173,6 +2173,120 @@ func (x *RecordWithdrawalResponse) GetAvailableCents() int64 {
 	return 0
 }
 
+type CheckReaderRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Application string                 `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	// The jury member's subject and role (reviewer or jury_chair).
+	Reader        string `protobuf:"bytes,2,opt,name=reader,proto3" json:"reader,omitempty"`
+	Role          string `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckReaderRequest) Reset() {
+	*x = CheckReaderRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckReaderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckReaderRequest) ProtoMessage() {}
+
+func (x *CheckReaderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckReaderRequest.ProtoReflect.Descriptor instead.
+func (*CheckReaderRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CheckReaderRequest) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *CheckReaderRequest) GetReader() string {
+	if x != nil {
+		return x.Reader
+	}
+	return ""
+}
+
+func (x *CheckReaderRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type CheckReaderResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Allowed bool                   `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// Why not, when not allowed.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckReaderResponse) Reset() {
+	*x = CheckReaderResponse{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckReaderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckReaderResponse) ProtoMessage() {}
+
+func (x *CheckReaderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckReaderResponse.ProtoReflect.Descriptor instead.
+func (*CheckReaderResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *CheckReaderResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *CheckReaderResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
@@ -2347,7 +2461,15 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"_\n" +
 	"\x18RecordWithdrawalResponse\x12\x1a\n" +
 	"\bpromoted\x18\x01 \x03(\tR\bpromoted\x12'\n" +
-	"\x0favailable_cents\x18\x02 \x01(\x03R\x0eavailableCents2\xd7\x0e\n" +
+	"\x0favailable_cents\x18\x02 \x01(\x03R\x0eavailableCents\"\xba\x01\n" +
+	"\x12CheckReaderRequest\x12R\n" +
+	"\vapplication\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\vapplication\x12\x1f\n" +
+	"\x06reader\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06reader\x12/\n" +
+	"\x04role\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16R\breviewerR\n" +
+	"jury_chairR\x04role\"G\n" +
+	"\x13CheckReaderResponse\x12\x18\n" +
+	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason2\xb5\x0f\n" +
 	"\rReviewService\x12\x8a\x01\n" +
 	"\x0fSignDeclaration\x12).guichet.review.v1.SignDeclarationRequest\x1a\x1e.guichet.review.v1.Declaration\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{parent=calls/*}/declarations\x12\x92\x01\n" +
 	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x9c\x01\n" +
@@ -2363,7 +2485,8 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\n" +
 	"GetMinutes\x12$.guichet.review.v1.GetMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=calls/*/minutes}\x12|\n" +
 	"\vSignMinutes\x12%.guichet.review.v1.SignMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=calls/*/minutes}:sign\x12k\n" +
-	"\x10RecordWithdrawal\x12*.guichet.review.v1.RecordWithdrawalRequest\x1a+.guichet.review.v1.RecordWithdrawalResponse\x12h\n" +
+	"\x10RecordWithdrawal\x12*.guichet.review.v1.RecordWithdrawalRequest\x1a+.guichet.review.v1.RecordWithdrawalResponse\x12\\\n" +
+	"\vCheckReader\x12%.guichet.review.v1.CheckReaderRequest\x1a&.guichet.review.v1.CheckReaderResponse\x12h\n" +
 	"\x0fAssignReviewers\x12).guichet.review.v1.AssignReviewersRequest\x1a*.guichet.review.v1.AssignReviewersResponseBAZ?github.com/guichet/guichet/proto/gen/guichet/review/v1;reviewv1b\x06proto3"
 
 var (
@@ -2378,7 +2501,7 @@ func file_guichet_review_v1_review_proto_rawDescGZIP() []byte {
 	return file_guichet_review_v1_review_proto_rawDescData
 }
 
-var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_guichet_review_v1_review_proto_goTypes = []any{
 	(*Declaration)(nil),              // 0: guichet.review.v1.Declaration
 	(*SignDeclarationRequest)(nil),   // 1: guichet.review.v1.SignDeclarationRequest
@@ -2412,30 +2535,32 @@ var file_guichet_review_v1_review_proto_goTypes = []any{
 	(*AssignReviewersResponse)(nil),  // 29: guichet.review.v1.AssignReviewersResponse
 	(*RecordWithdrawalRequest)(nil),  // 30: guichet.review.v1.RecordWithdrawalRequest
 	(*RecordWithdrawalResponse)(nil), // 31: guichet.review.v1.RecordWithdrawalResponse
-	(*timestamppb.Timestamp)(nil),    // 32: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),        // 33: google.api.HttpBody
+	(*CheckReaderRequest)(nil),       // 32: guichet.review.v1.CheckReaderRequest
+	(*CheckReaderResponse)(nil),      // 33: guichet.review.v1.CheckReaderResponse
+	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),        // 35: google.api.HttpBody
 }
 var file_guichet_review_v1_review_proto_depIdxs = []int32{
-	32, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
-	32, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
+	34, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
+	34, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: guichet.review.v1.ListAssignmentsResponse.assignments:type_name -> guichet.review.v1.Assignment
 	5,  // 3: guichet.review.v1.ListAssignmentsResponse.needs_reviewers:type_name -> guichet.review.v1.ReviewerShortfall
-	32, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
+	34, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
-	32, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	34, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
 	9,  // 7: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
 	9,  // 8: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
 	15, // 9: guichet.review.v1.ListDivergencesResponse.divergences:type_name -> guichet.review.v1.Divergence
 	16, // 10: guichet.review.v1.Divergence.spreads:type_name -> guichet.review.v1.CriterionSpread
 	8,  // 11: guichet.review.v1.Consensus.scores:type_name -> guichet.review.v1.CriterionScore
-	32, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
-	32, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
+	34, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
+	34, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
 	17, // 14: guichet.review.v1.RecordConsensusRequest.consensus:type_name -> guichet.review.v1.Consensus
-	32, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
+	34, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
 	8,  // 16: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
 	25, // 17: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
-	32, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
-	32, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
+	34, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
+	34, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
 	27, // 20: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
 	2,  // 21: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
 	1,  // 22: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
@@ -2451,23 +2576,25 @@ var file_guichet_review_v1_review_proto_depIdxs = []int32{
 	22, // 32: guichet.review.v1.ReviewService.GetMinutes:input_type -> guichet.review.v1.GetMinutesRequest
 	23, // 33: guichet.review.v1.ReviewService.SignMinutes:input_type -> guichet.review.v1.SignMinutesRequest
 	30, // 34: guichet.review.v1.ReviewService.RecordWithdrawal:input_type -> guichet.review.v1.RecordWithdrawalRequest
-	28, // 35: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
-	0,  // 36: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
-	4,  // 37: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
-	6,  // 38: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
-	9,  // 39: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
-	12, // 40: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
-	14, // 41: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
-	17, // 42: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
-	26, // 43: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
-	26, // 44: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
-	33, // 45: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
-	24, // 46: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
-	24, // 47: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
-	31, // 48: guichet.review.v1.ReviewService.RecordWithdrawal:output_type -> guichet.review.v1.RecordWithdrawalResponse
-	29, // 49: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
-	36, // [36:50] is the sub-list for method output_type
-	22, // [22:36] is the sub-list for method input_type
+	32, // 35: guichet.review.v1.ReviewService.CheckReader:input_type -> guichet.review.v1.CheckReaderRequest
+	28, // 36: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
+	0,  // 37: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
+	4,  // 38: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
+	6,  // 39: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
+	9,  // 40: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
+	12, // 41: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
+	14, // 42: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
+	17, // 43: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
+	26, // 44: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
+	26, // 45: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
+	35, // 46: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
+	24, // 47: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
+	24, // 48: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
+	31, // 49: guichet.review.v1.ReviewService.RecordWithdrawal:output_type -> guichet.review.v1.RecordWithdrawalResponse
+	33, // 50: guichet.review.v1.ReviewService.CheckReader:output_type -> guichet.review.v1.CheckReaderResponse
+	29, // 51: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
+	37, // [37:52] is the sub-list for method output_type
+	22, // [22:37] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -2486,7 +2613,7 @@ func file_guichet_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_review_v1_review_proto_rawDesc), len(file_guichet_review_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

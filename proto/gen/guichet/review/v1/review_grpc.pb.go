@@ -33,6 +33,7 @@ const (
 	ReviewService_GetMinutes_FullMethodName       = "/guichet.review.v1.ReviewService/GetMinutes"
 	ReviewService_SignMinutes_FullMethodName      = "/guichet.review.v1.ReviewService/SignMinutes"
 	ReviewService_RecordWithdrawal_FullMethodName = "/guichet.review.v1.ReviewService/RecordWithdrawal"
+	ReviewService_CheckReader_FullMethodName      = "/guichet.review.v1.ReviewService/CheckReader"
 	ReviewService_AssignReviewers_FullMethodName  = "/guichet.review.v1.ReviewService/AssignReviewers"
 )
 
@@ -85,6 +86,10 @@ type ReviewServiceClient interface {
 	// that fit the money freed (plus any the envelope still had unused), in reserve-list order: each
 	// promoted application is signalled SELECTED. Internal (role system). Idempotent.
 	RecordWithdrawal(ctx context.Context, in *RecordWithdrawalRequest, opts ...grpc.CallOption) (*RecordWithdrawalResponse, error)
+	// Tells whether a jury member may read an application's file: assigned and not recused, having
+	// signed the declaration of interests and declared no conflict on it, or the call's chair.
+	// Internal (role system): the applications service asks before showing a file to the jury.
+	CheckReader(ctx context.Context, in *CheckReaderRequest, opts ...grpc.CallOption) (*CheckReaderResponse, error)
 	AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error)
 }
 
@@ -226,6 +231,16 @@ func (c *reviewServiceClient) RecordWithdrawal(ctx context.Context, in *RecordWi
 	return out, nil
 }
 
+func (c *reviewServiceClient) CheckReader(ctx context.Context, in *CheckReaderRequest, opts ...grpc.CallOption) (*CheckReaderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckReaderResponse)
+	err := c.cc.Invoke(ctx, ReviewService_CheckReader_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *reviewServiceClient) AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AssignReviewersResponse)
@@ -285,6 +300,10 @@ type ReviewServiceServer interface {
 	// that fit the money freed (plus any the envelope still had unused), in reserve-list order: each
 	// promoted application is signalled SELECTED. Internal (role system). Idempotent.
 	RecordWithdrawal(context.Context, *RecordWithdrawalRequest) (*RecordWithdrawalResponse, error)
+	// Tells whether a jury member may read an application's file: assigned and not recused, having
+	// signed the declaration of interests and declared no conflict on it, or the call's chair.
+	// Internal (role system): the applications service asks before showing a file to the jury.
+	CheckReader(context.Context, *CheckReaderRequest) (*CheckReaderResponse, error)
 	AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error)
 	mustEmbedUnimplementedReviewServiceServer()
 }
@@ -334,6 +353,9 @@ func (UnimplementedReviewServiceServer) SignMinutes(context.Context, *SignMinute
 }
 func (UnimplementedReviewServiceServer) RecordWithdrawal(context.Context, *RecordWithdrawalRequest) (*RecordWithdrawalResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordWithdrawal not implemented")
+}
+func (UnimplementedReviewServiceServer) CheckReader(context.Context, *CheckReaderRequest) (*CheckReaderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckReader not implemented")
 }
 func (UnimplementedReviewServiceServer) AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AssignReviewers not implemented")
@@ -593,6 +615,24 @@ func _ReviewService_RecordWithdrawal_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_CheckReader_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckReaderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).CheckReader(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_CheckReader_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).CheckReader(ctx, req.(*CheckReaderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ReviewService_AssignReviewers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AssignReviewersRequest)
 	if err := dec(in); err != nil {
@@ -669,6 +709,10 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordWithdrawal",
 			Handler:    _ReviewService_RecordWithdrawal_Handler,
+		},
+		{
+			MethodName: "CheckReader",
+			Handler:    _ReviewService_CheckReader_Handler,
 		},
 		{
 			MethodName: "AssignReviewers",
