@@ -68,6 +68,7 @@ type swaggerSchema struct {
 	Items       *swaggerSchema   `json:"items"`
 	Enum        []string         `json:"enum"`
 	Properties  orderedSchemaMap `json:"properties"`
+	Example     json.RawMessage  `json:"example"`
 }
 
 // orderedSchemaMap keeps the properties in the order of the document, which is the order of the
@@ -141,6 +142,8 @@ type docsResponse struct {
 type docsSchema struct {
 	ID, Name, Description string
 	Properties            []docsProperty
+	// Example is the schema's example, indented JSON ("" when it has none).
+	Example string
 }
 
 type docsProperty struct {
@@ -279,9 +282,22 @@ func buildDocsPage(doc []byte) (docsPage, error) {
 		page.Schemas = append(page.Schemas, docsSchema{
 			ID: schemaAnchor(n), Name: n, Description: strings.TrimSpace(d.Title + " " + d.Description),
 			Properties: properties(d.Properties),
+			Example:    indentExample(d.Example),
 		})
 	}
 	return page, nil
+}
+
+// indentExample pretty-prints a schema's example for the page.
+func indentExample(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
 }
 
 func properties(props orderedSchemaMap) []docsProperty {

@@ -178,3 +178,19 @@ func TestDevIssuerMounted(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "issuer saw /.well-known/openid-configuration", body)
 }
+
+func TestDocsShowSchemaExamples(t *testing.T) {
+	page, err := buildDocsPage(openAPIDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range page.Schemas {
+		if s.Name == "v1Application" {
+			if !strings.Contains(s.Example, `"siret": "13002526500013"`) {
+				t.Fatalf("example of v1Application: %q", s.Example)
+			}
+			return
+		}
+	}
+	t.Fatal("no v1Application schema")
+}

@@ -1808,7 +1808,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12!\n" +
 	"\x06weight\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x01R\x06weight\x125\n" +
-	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"\x93\f\n" +
+	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"\xcc\x12\n" +
 	"\x04Call\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
@@ -1835,7 +1835,9 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
 	"createTime\x129\n" +
 	"\x13advance_max_percent\x18\x11 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11advanceMaxPercent\x129\n" +
-	"\x13interim_max_percent\x18\x12 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent:\xc1\x04\xbaH\xbd\x04\x1a\xc3\x01\n" +
+	"\x13interim_max_percent\x18\x12 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent:\xfa\n" +
+	"\x92A\xb5\x06\n" +
+	"N2LA call for projects: its envelope, amounts, calendar, scoring grid and jury.2\xe2\x05{\"title\": \"Projets utilisant les données publiques 2026\", \"envelopeCents\": \"1000000000\", \"floorCents\": \"10000000\", \"ceilingCents\": \"100000000\", \"maxRatePercent\": 50, \"opensAt\": \"2026-12-01T09:00:00Z\", \"closesAt\": \"2027-01-31T11:00:00Z\", \"reviewDeadline\": \"2027-03-15T17:00:00Z\", \"criteria\": [{\"id\": \"impact\", \"title\": \"Public value and impact\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"data\", \"title\": \"Use and quality of public data\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"feasibility\", \"title\": \"Feasibility, team and budget realism\", \"weight\": 1, \"threshold\": 3}], \"overallThreshold\": 10, \"reviewers\": [\"reviewer-1\", \"reviewer-2\", \"reviewer-3\", \"reviewer-4\", \"reviewer-5\", \"reviewer-6\"], \"chair\": \"chair-1\", \"reviewersPerApplication\": 3}\xbaH\xbd\x04\x1a\xc3\x01\n" +
 	"\x14call.schedule_limits\x123advanceMaxPercent must not exceed interimMaxPercent\x1avthis.advance_max_percent == 0 || this.interim_max_percent == 0 || this.advance_max_percent <= this.interim_max_percent\x1ae\n" +
 	"\x12call.floor_ceiling\x12'floorCents must not exceed ceilingCents\x1a&this.floor_cents <= this.ceiling_cents\x1an\n" +
 	"\x15call.ceiling_envelope\x12*ceilingCents must not exceed envelopeCents\x1a)this.ceiling_cents <= this.envelope_cents\x1a\x9d\x01\n" +
@@ -1870,7 +1872,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\vBankAccount\x12?\n" +
 	"\x04iban\x18\x01 \x01(\tB+\xbaH(r&2$^([A-Z]{2}[0-9]{2}[A-Z0-9]{11,30})?$R\x04iban\x12?\n" +
 	"\x03bic\x18\x02 \x01(\tB-\xbaH*r(2&^([A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?)?$R\x03bic\x12\x1f\n" +
-	"\x06holder\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18FR\x06holder\"\xa6\t\n" +
+	"\x06holder\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18FR\x06holder\"\xfd\x10\n" +
 	"\vApplication\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\x04call\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04call\x12\x1c\n" +
@@ -1896,7 +1898,8 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"submitTime\x12-\n" +
 	"\x0econtent_sha256\x18\x10 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\rcontentSha256\x12)\n" +
 	"\fstate_reason\x18\x11 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\vstateReason\x12R\n" +
-	"\x13agreement_sign_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\x11agreementSignTime\"\x9d\x01\n" +
+	"\x13agreement_sign_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\x11agreementSignTime:\xd4\a\x92A\xd0\a\n" +
+	"m2kAn application to a call. A draft needs only a title; submission needs every field and freezes the content.2\xde\x06{\"title\": \"Bankruptcy risk from tax data\", \"summary\": \"Predicting business-bankruptcy risk from public tax and company data.\", \"applicant\": {\"legalName\": \"Direction interministérielle du numérique\", \"siret\": \"13002526500013\"}, \"contact\": {\"name\": \"Alice Martin\", \"email\": \"alice@example.org\"}, \"datasets\": [\"https://www.data.gouv.fr/fr/datasets/base-sirene-des-entreprises-et-de-leurs-etablissements-siren-siret/\"], \"projectBudgetCents\": \"100000000\", \"requestedAmountCents\": \"40000000\", \"milestones\": [{\"title\": \"Data pipeline\", \"dueDate\": \"2027-03-31\", \"trancheAmountCents\": \"12000000\"}, {\"title\": \"Pilot model\", \"dueDate\": \"2027-09-30\", \"trancheAmountCents\": \"20000000\"}, {\"title\": \"Final evaluation\", \"dueDate\": \"2028-03-31\", \"trancheAmountCents\": \"8000000\"}], \"bankAccount\": {\"iban\": \"FR7630006000011234567890189\", \"bic\": \"BDFEFRPPCCT\", \"holder\": \"DINUM\"}}\"\x9d\x01\n" +
 	"\x18CreateApplicationRequest\x121\n" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\x12N\n" +
 	"\vapplication\x18\x02 \x01(\v2$.guichet.applications.v1.ApplicationB\x06\xbaH\x03\xc8\x01\x01R\vapplication\"]\n" +
