@@ -2,10 +2,7 @@ package payments
 
 import (
 	"context"
-	"encoding/csv"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,70 +14,11 @@ import (
 	"github.com/guichet/guichet/services/payments/domain"
 )
 
-// scdlPatterns are the constraints of the SCDL "subventions" 2.1.1 schema on the columns, in
-// its order: "" allows the empty value.
-var scdlPatterns = []struct {
-	column   string
-	pattern  *regexp.Regexp
-	optional bool
-}{
-	{"nomAttribuant", regexp.MustCompile(`^.+$`), false},
-	{"idAttribuant", regexp.MustCompile(`^\d{14}$`), false},
-	{"dateConvention", regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`), false},
-	{"referenceDecision", regexp.MustCompile(`^.+$`), true},
-	{"nomBeneficiaire", regexp.MustCompile(`^.+$`), false},
-	{"idBeneficiaire", regexp.MustCompile(`^\d{14}$`), false},
-	{"rnaBeneficiaire", regexp.MustCompile(`^W\d{9}$`), true},
-	{"objet", regexp.MustCompile(`^.{1,255}$`), false},
-	{"montant", regexp.MustCompile(`^\d+(\.\d{1,2})?$`), false},
-	{"nature", regexp.MustCompile(`^(aide en numéraire|aide en nature)$`), false},
-	{"conditionsVersement", regexp.MustCompile(`^(unique|échelonné)$`), false},
-	{"datesPeriodeVersement", regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(_\d{4}-\d{2}-\d{2})?$`), true},
-	{"idRAE", regexp.MustCompile(`^\d+$`), true},
-	{"notificationUE", regexp.MustCompile(`^(oui|non)$`), false},
-	{"pourcentageSubvention", regexp.MustCompile(`^(0(\.\d+)?|1(\.0+)?)$`), true},
-	{"dispositifAide", regexp.MustCompile(`^.+$`), true},
-}
-
 // checkSCDL checks the header and every value of an awards file against the schema.
 func checkSCDL(t *testing.T, data []byte) [][]string {
 	t.Helper()
-	require.True(t, utf8.Valid(data), "the file is not UTF-8")
-	records, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	records, err := domain.CheckAwards(data)
 	require.NoError(t, err)
-	require.NotEmpty(t, records)
-	var header []string
-	for _, p := range scdlPatterns {
-		header = append(header, p.column)
-	}
-	require.Equal(t, header, records[0], "columns or their order")
-	for i, rec := range records[1:] {
-		for j, p := range scdlPatterns {
-			v := rec[j]
-			if v == "" && p.optional {
-				continue
-			}
-			require.Regexp(t, p.pattern, v, "row %d column %s", i+1, p.column)
-			switch p.column {
-			case "dateConvention":
-				_, err := time.Parse(time.DateOnly, v)
-				require.NoError(t, err, "row %d %s", i+1, p.column)
-			case "datesPeriodeVersement":
-				for _, d := range strings.Split(v, "_") {
-					_, err := time.Parse(time.DateOnly, d)
-					require.NoError(t, err, "row %d %s", i+1, p.column)
-				}
-			case "pourcentageSubvention":
-				f, err := strconv.ParseFloat(v, 64)
-				require.NoError(t, err)
-				require.True(t, f >= 0.01 && f <= 1, "row %d pourcentage %v", i+1, f)
-			case "montant":
-				f, err := strconv.ParseFloat(v, 64)
-				require.NoError(t, err)
-				require.Greater(t, f, 23000.0, "row %d is not above the publication threshold", i+1)
-			}
-		}
-	}
 	return records
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/mail/mailpit"
+	paymentsdomain "github.com/guichet/guichet/services/payments/domain"
 )
 
 const (
@@ -192,6 +196,7 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 		batch := a.call(http.MethodPost, "/v1/payment-batches", accountant, map[string]any{"tranches": []string{tranche}}).must(t, http.StatusCreated)
 		batchName := batch.str("name")
 		xml := a.call(http.MethodGet, "/v1/"+batchName+"/pain001.xml", accountant, nil).must(t, http.StatusOK)
+		validatePain001(t, xml.Body)
 		ctrlSum := fmt.Sprintf("<CtrlSum>%d.%02d</CtrlSum>", cents/100, cents%100)
 		if !strings.Contains(xml.Header.Get("Content-Type"), "xml") || !strings.Contains(string(xml.Body), ctrlSum) {
 			t.Fatalf("pain.001 of %s, want %s: %s %s", tranche, ctrlSum, xml.Header.Get("Content-Type"), xml.Body)
@@ -257,6 +262,16 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 		}
 	}
 	a.call(http.MethodGet, "/v1/"+callName+"/budget", alice, nil).problem(t, http.StatusForbidden, "")
+
+	// The award is published as open data (SCDL subventions 2.1.1), readable by anyone.
+	awards := a.call(http.MethodGet, "/v1/"+callName+"/awards.csv", "", nil).must(t, http.StatusOK)
+	records, err := paymentsdomain.CheckAwards(awards.Body)
+	if err != nil {
+		t.Fatalf("awards.csv: %v\n%s", err, awards.Body)
+	}
+	if len(records) != 2 || records[1][5] != dinum || records[1][8] != "400000.00" {
+		t.Fatalf("awards.csv rows: %q", records)
+	}
 	return name
 }
 
@@ -309,5 +324,18 @@ func receiptEmail(t *testing.T, mailbox *mailpit.Client, name string, receipt re
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("receipt HTML lacks %q", want)
 		}
+	}
+}
+
+// validatePain001 checks a payment file against the official ISO 20022 schema with xmllint.
+func validatePain001(t *testing.T, doc []byte) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pain001.xml")
+	if err := os.WriteFile(path, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("xmllint", "--noout", "--schema", "../../../services/payments/testdata/pain.001.001.03.xsd", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the payment file does not validate against pain.001.001.03.xsd: %v\n%s\n%s", err, out, doc)
 	}
 }
