@@ -12,7 +12,27 @@ const TaskQueue = "guichet"
 // Workflow type names.
 const (
 	ApplicationWorkflowType = "ApplicationWorkflow"
+	CallWorkflowType        = "CallWorkflow"
 )
+
+// Signal names of the CallWorkflow.
+const (
+	// SignalCallExtended: the programme officer extended the call's deadlines; carries a CallCalendar.
+	SignalCallExtended = "call-extended"
+	// SignalCallRanked: the chair ranked the call.
+	SignalCallRanked = "call-ranked"
+)
+
+// CallWorkflowID is the business id of a call's workflow.
+func CallWorkflowID(callName string) string { return "call/" + callName }
+
+// CallCalendar is the input of the CallWorkflow and the payload of SignalCallExtended.
+type CallCalendar struct {
+	Call           string    `json:"call"`
+	OpensAt        time.Time `json:"opensAt"`
+	ClosesAt       time.Time `json:"closesAt"`
+	ReviewDeadline time.Time `json:"reviewDeadline"`
+}
 
 // Signal names of the ApplicationWorkflow.
 const (

@@ -14,7 +14,9 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/outbox"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
@@ -70,9 +72,15 @@ func (s *Service) CreateCall(ctx context.Context, req *appv1.CreateCallRequest) 
 		if err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.create", Object: resource.CallName(id),
+		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.create", Object: resource.CallName(id),
 			After: map[string]any{"title": c.GetTitle(), "envelopeCents": c.GetEnvelopeCents(),
-				"advanceMaxPercent": advance, "interimMaxPercent": interim}}.FromPrincipal(p))
+				"advanceMaxPercent": advance, "interimMaxPercent": interim}}.FromPrincipal(p)); err != nil {
+			return err
+		}
+		// The call's calendar runs as durable timers in its workflow.
+		return outbox.Enqueue(ctx, tx, outbox.Message{WorkflowID: flow.CallWorkflowID(resource.CallName(id)), WorkflowType: flow.CallWorkflowType,
+			Payload: flow.CallCalendar{Call: resource.CallName(id), OpensAt: c.GetOpensAt().AsTime(), ClosesAt: c.GetClosesAt().AsTime(),
+				ReviewDeadline: c.GetReviewDeadline().AsTime()}})
 	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {

@@ -28,9 +28,11 @@ var Migrations embed.FS
 
 // Policy says who may call each method; ownership is checked in the handlers.
 var Policy = auth.Policy{
-	appv1.CallService_CreateCall_FullMethodName: auth.Allow(auth.ProgrammeOfficer),
-	appv1.CallService_GetCall_FullMethodName:    auth.Anyone,
-	appv1.CallService_ListCalls_FullMethodName:  auth.Anyone,
+	appv1.CallService_CreateCall_FullMethodName:  auth.Allow(auth.ProgrammeOfficer),
+	appv1.CallService_GetCall_FullMethodName:     auth.Anyone,
+	appv1.CallService_ListCalls_FullMethodName:   auth.Anyone,
+	appv1.CallService_ExtendCall_FullMethodName:  auth.Allow(auth.ProgrammeOfficer),
+	appv1.CallService_AdvanceCall_FullMethodName: auth.Allow(auth.System),
 
 	appv1.ApplicationService_CreateApplication_FullMethodName:   auth.Allow(auth.Applicant),
 	appv1.ApplicationService_GetApplication_FullMethodName:      auth.Allow(append([]auth.Role{auth.Applicant, auth.Reviewer, auth.JuryChair}, auth.Staff...)...),

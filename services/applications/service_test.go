@@ -255,7 +255,7 @@ func TestSubmissionFreezesAndStartsTheWorkflowThroughTheOutbox(t *testing.T) {
 		t.Fatalf("receipt = %v", receipt)
 	}
 	var workflowID, workflowType string
-	if err := f.pool.QueryRow(context.Background(), `SELECT workflow_id, workflow_type FROM outbox`).Scan(&workflowID, &workflowType); err != nil {
+	if err := f.pool.QueryRow(context.Background(), `SELECT workflow_id, workflow_type FROM outbox WHERE workflow_type = 'ApplicationWorkflow'`).Scan(&workflowID, &workflowType); err != nil {
 		t.Fatal(err)
 	}
 	if workflowID != "application/"+a.GetName() || workflowType != "ApplicationWorkflow" {

@@ -159,11 +159,19 @@ func TestJuryHappyPath(t *testing.T) {
 	// Each application's decision went to its workflow.
 	sigs = h.outbox()
 	ranked := map[string]map[string]any{}
+	callRanked := 0
 	for _, s := range sigs[3:] {
-		if s.Name != flow.SignalRanked {
+		switch {
+		case s.Name == flow.SignalCallRanked && s.WorkflowID == flow.CallWorkflowID(callName):
+			callRanked++ // the call's workflow moves the call to selection
+		case s.Name == flow.SignalRanked:
+			ranked[s.WorkflowID] = s.Payload
+		default:
 			t.Fatalf("unexpected signal %+v", s)
 		}
-		ranked[s.WorkflowID] = s.Payload
+	}
+	if callRanked != 1 {
+		t.Fatalf("the call's workflow was told %d times", callRanked)
 	}
 	for _, w := range want {
 		p := ranked[flow.ApplicationWorkflowID(w.app)]
@@ -171,8 +179,8 @@ func TestJuryHappyPath(t *testing.T) {
 			t.Fatalf("decision signalled for %s: %v, want %s at %d", w.app, p, w.decision, w.rank)
 		}
 	}
-	if len(sigs) != 6 {
-		t.Fatalf("%d signals, want 3 reviews-complete and 3 ranked", len(sigs))
+	if len(sigs) != 7 {
+		t.Fatalf("%d signals, want 3 reviews-complete, 3 ranked and the call's", len(sigs))
 	}
 
 	// Ranking again stores a new version but never signals a decided application again.
@@ -181,8 +189,8 @@ func TestJuryHappyPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.outbox()); n != 6 {
-		t.Fatalf("%d signals after a second ranking, want still 6", n)
+	if n := len(h.outbox()); n != 7 {
+		t.Fatalf("%d signals after a second ranking, want still 7", n)
 	}
 	var versions int
 	if err := h.pool.QueryRow(context.Background(), `SELECT max(version) FROM rankings WHERE call = 'c1'`).Scan(&versions); err != nil || versions != 2 {

@@ -102,6 +102,15 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 				return err
 			}
 		}
+		// The call's workflow moves the call to selection once it is first ranked.
+		if version > 1 {
+			out = rankingProto(rankingName, ranking, now)
+			return nil
+		}
+		if err := outbox.Enqueue(ctx, tx, outbox.Message{WorkflowID: flow.CallWorkflowID(resource.CallName(callID)), Signal: flow.SignalCallRanked,
+			Payload: struct{}{}}); err != nil {
+			return err
+		}
 		out = rankingProto(rankingName, ranking, now)
 		return nil
 	})

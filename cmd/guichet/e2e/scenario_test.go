@@ -116,6 +116,10 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 
 	// After the close, the three assigned reviewers sign the declaration and score it.
 	time.Sleep(time.Until(closes))
+	// The call's workflow closed it at its deadline (a durable timer) and moved it to review.
+	eventually(t, 30*time.Second, "the call closed by its workflow", func() bool {
+		return a.call(http.MethodGet, "/v1/"+callName, "", nil).must(t, http.StatusOK).str("state") == "REVIEW"
+	})
 	for _, r := range []string{"reviewer-1", "reviewer-2", "reviewer-3"} {
 		tok := a.token(auth.Reviewer, r, "")
 		// The review service learns the call's jury with the first assignment of the workflow.

@@ -107,6 +107,7 @@ var expectedAccess = map[string]access{
 	"GET /v1/calls":                                                              anyone,
 	"POST /v1/calls":                                                             allow(officer),
 	"GET /v1/calls/{call}":                                                       anyone,
+	"POST /v1/calls/{call}:extend":                                               allow(officer),
 	"GET /v1/calls/{call}/applications":                                          allow(append([]caller{owner, stranger}, staff...)...),
 	"POST /v1/calls/{call}/applications":                                         allow(owner, stranger),
 	"GET /v1/calls/{call}/applications/{application}":                            {allow: append([]caller{owner, reviewer}, staff...), ownedBy: true, hiddenFrom: []caller{chair}},

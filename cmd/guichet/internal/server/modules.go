@@ -33,6 +33,7 @@ import (
 	"github.com/guichet/guichet/services/review"
 	"github.com/guichet/guichet/web"
 	"github.com/guichet/guichet/workflows/application"
+	"github.com/guichet/guichet/workflows/call"
 )
 
 // service describes one gRPC service target.
@@ -240,6 +241,7 @@ func startWorker(_ context.Context, d *deps) (func(context.Context) error, strin
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
 			w := worker.New(d.temporal, d.cfg.TaskQueue, worker.Options{})
 			application.Register(w, acts)
+			call.Register(w, &call.Activities{Calls: appv1.NewCallServiceClient(apps)})
 			err := w.Start()
 			if err == nil {
 				<-ctx.Done()

@@ -1797,6 +1797,131 @@ func (x *UpdateBankAccountRequest) GetBankAccount() *BankAccount {
 	return nil
 }
 
+type ExtendCallRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The new closing instant: later than the current one.
+	ClosesAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=closes_at,json=closesAt,proto3" json:"closes_at,omitempty"`
+	// The new review deadline (after closes_at); unchanged when absent.
+	ReviewDeadline *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=review_deadline,json=reviewDeadline,proto3" json:"review_deadline,omitempty"`
+	// Why, recorded in the audit log.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtendCallRequest) Reset() {
+	*x = ExtendCallRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtendCallRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtendCallRequest) ProtoMessage() {}
+
+func (x *ExtendCallRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtendCallRequest.ProtoReflect.Descriptor instead.
+func (*ExtendCallRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ExtendCallRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExtendCallRequest) GetClosesAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosesAt
+	}
+	return nil
+}
+
+func (x *ExtendCallRequest) GetReviewDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReviewDeadline
+	}
+	return nil
+}
+
+func (x *ExtendCallRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type AdvanceCallRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	State         string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdvanceCallRequest) Reset() {
+	*x = AdvanceCallRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdvanceCallRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdvanceCallRequest) ProtoMessage() {}
+
+func (x *AdvanceCallRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdvanceCallRequest.ProtoReflect.Descriptor instead.
+func (*AdvanceCallRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AdvanceCallRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AdvanceCallRequest) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
 var File_guichet_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_guichet_applications_v1_applications_proto_rawDesc = "" +
@@ -1956,12 +2081,25 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports\"\xb1\x01\n" +
 	"\x18UpdateBankAccountRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12O\n" +
-	"\fbank_account\x18\x02 \x01(\v2$.guichet.applications.v1.BankAccountB\x06\xbaH\x03\xc8\x01\x01R\vbankAccount2\xe5\x02\n" +
+	"\fbank_account\x18\x02 \x01(\v2$.guichet.applications.v1.BankAccountB\x06\xbaH\x03\xc8\x01\x01R\vbankAccount\"\xec\x01\n" +
+	"\x11ExtendCallRequest\x12-\n" +
+	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\x12?\n" +
+	"\tcloses_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\bclosesAt\x12C\n" +
+	"\x0freview_deadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0ereviewDeadline\x12\"\n" +
+	"\x06reason\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\n" +
+	"\x18\xe8\aR\x06reason\"\xa3\x01\n" +
+	"\x12AdvanceCallRequest\x12-\n" +
+	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\x12^\n" +
+	"\x05state\x18\x02 \x01(\tBH\xbaHErCR\x04OPENR\x06CLOSEDR\x06REVIEWR\fDELIBERATIONR\tSELECTIONR\aFUNDINGR\tCOMPLETEDR\x05state2\xbf\x04\n" +
 	"\vCallService\x12p\n" +
 	"\n" +
 	"CreateCall\x12*.guichet.applications.v1.CreateCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12m\n" +
 	"\aGetCall\x12'.guichet.applications.v1.GetCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=calls/*}\x12u\n" +
-	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls2\x8a\x10\n" +
+	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls\x12}\n" +
+	"\n" +
+	"ExtendCall\x12*.guichet.applications.v1.ExtendCallRequest\x1a\x1d.guichet.applications.v1.Call\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/{name=calls/*}:extend\x12Y\n" +
+	"\vAdvanceCall\x12+.guichet.applications.v1.AdvanceCallRequest\x1a\x1d.guichet.applications.v1.Call2\x8a\x10\n" +
 	"\x12ApplicationService\x12\xa4\x01\n" +
 	"\x11CreateApplication\x121.guichet.applications.v1.CreateApplicationRequest\x1a$.guichet.applications.v1.Application\"6\x82\xd3\xe4\x93\x020:\vapplication\"!/v1/{parent=calls/*}/applications\x12\x91\x01\n" +
 	"\x0eGetApplication\x12..guichet.applications.v1.GetApplicationRequest\x1a$.guichet.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/applications/*}\x12\xa2\x01\n" +
@@ -1995,7 +2133,7 @@ func file_guichet_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_guichet_applications_v1_applications_proto_rawDescData
 }
 
-var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*Criterion)(nil),                  // 0: guichet.applications.v1.Criterion
 	(*Call)(nil),                       // 1: guichet.applications.v1.Call
@@ -2024,70 +2162,78 @@ var file_guichet_applications_v1_applications_proto_goTypes = []any{
 	(*ListReportsRequest)(nil),         // 24: guichet.applications.v1.ListReportsRequest
 	(*ListReportsResponse)(nil),        // 25: guichet.applications.v1.ListReportsResponse
 	(*UpdateBankAccountRequest)(nil),   // 26: guichet.applications.v1.UpdateBankAccountRequest
-	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 28: google.protobuf.FieldMask
+	(*ExtendCallRequest)(nil),          // 27: guichet.applications.v1.ExtendCallRequest
+	(*AdvanceCallRequest)(nil),         // 28: guichet.applications.v1.AdvanceCallRequest
+	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
 }
 var file_guichet_applications_v1_applications_proto_depIdxs = []int32{
-	27, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
-	27, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
-	27, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
+	29, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
+	29, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
+	29, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 3: guichet.applications.v1.Call.criteria:type_name -> guichet.applications.v1.Criterion
-	27, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
+	29, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: guichet.applications.v1.CreateCallRequest.call:type_name -> guichet.applications.v1.Call
 	1,  // 6: guichet.applications.v1.ListCallsResponse.calls:type_name -> guichet.applications.v1.Call
 	6,  // 7: guichet.applications.v1.Application.applicant:type_name -> guichet.applications.v1.Applicant
 	7,  // 8: guichet.applications.v1.Application.contact:type_name -> guichet.applications.v1.Contact
 	8,  // 9: guichet.applications.v1.Application.milestones:type_name -> guichet.applications.v1.Milestone
 	9,  // 10: guichet.applications.v1.Application.bank_account:type_name -> guichet.applications.v1.BankAccount
-	27, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	27, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	27, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	27, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
+	29, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	29, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	29, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	29, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
 	10, // 15: guichet.applications.v1.CreateApplicationRequest.application:type_name -> guichet.applications.v1.Application
 	10, // 16: guichet.applications.v1.ListApplicationsResponse.applications:type_name -> guichet.applications.v1.Application
 	10, // 17: guichet.applications.v1.UpdateApplicationRequest.application:type_name -> guichet.applications.v1.Application
-	28, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	27, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
+	30, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	29, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
 	22, // 20: guichet.applications.v1.CreateReportRequest.report:type_name -> guichet.applications.v1.MilestoneReport
 	22, // 21: guichet.applications.v1.ListReportsResponse.reports:type_name -> guichet.applications.v1.MilestoneReport
 	9,  // 22: guichet.applications.v1.UpdateBankAccountRequest.bank_account:type_name -> guichet.applications.v1.BankAccount
-	2,  // 23: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
-	3,  // 24: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
-	4,  // 25: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
-	11, // 26: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
-	12, // 27: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
-	13, // 28: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
-	15, // 29: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
-	16, // 30: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
-	17, // 31: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
-	18, // 32: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
-	19, // 33: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
-	21, // 34: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
-	20, // 35: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
-	23, // 36: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
-	26, // 37: guichet.applications.v1.ApplicationService.UpdateBankAccount:input_type -> guichet.applications.v1.UpdateBankAccountRequest
-	24, // 38: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
-	1,  // 39: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
-	1,  // 40: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
-	5,  // 41: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
-	10, // 42: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
-	10, // 43: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
-	14, // 44: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
-	10, // 45: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
-	10, // 46: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
-	10, // 47: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
-	10, // 48: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
-	10, // 49: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
-	10, // 50: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
-	10, // 51: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
-	22, // 52: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
-	10, // 53: guichet.applications.v1.ApplicationService.UpdateBankAccount:output_type -> guichet.applications.v1.Application
-	25, // 54: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
-	39, // [39:55] is the sub-list for method output_type
-	23, // [23:39] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	29, // 23: guichet.applications.v1.ExtendCallRequest.closes_at:type_name -> google.protobuf.Timestamp
+	29, // 24: guichet.applications.v1.ExtendCallRequest.review_deadline:type_name -> google.protobuf.Timestamp
+	2,  // 25: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
+	3,  // 26: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
+	4,  // 27: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
+	27, // 28: guichet.applications.v1.CallService.ExtendCall:input_type -> guichet.applications.v1.ExtendCallRequest
+	28, // 29: guichet.applications.v1.CallService.AdvanceCall:input_type -> guichet.applications.v1.AdvanceCallRequest
+	11, // 30: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
+	12, // 31: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
+	13, // 32: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
+	15, // 33: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
+	16, // 34: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
+	17, // 35: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
+	18, // 36: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
+	19, // 37: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
+	21, // 38: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
+	20, // 39: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
+	23, // 40: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
+	26, // 41: guichet.applications.v1.ApplicationService.UpdateBankAccount:input_type -> guichet.applications.v1.UpdateBankAccountRequest
+	24, // 42: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
+	1,  // 43: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
+	1,  // 44: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
+	5,  // 45: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
+	1,  // 46: guichet.applications.v1.CallService.ExtendCall:output_type -> guichet.applications.v1.Call
+	1,  // 47: guichet.applications.v1.CallService.AdvanceCall:output_type -> guichet.applications.v1.Call
+	10, // 48: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
+	10, // 49: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
+	14, // 50: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
+	10, // 51: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
+	10, // 52: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
+	10, // 53: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
+	10, // 54: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
+	10, // 55: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
+	10, // 56: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
+	10, // 57: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
+	22, // 58: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
+	10, // 59: guichet.applications.v1.ApplicationService.UpdateBankAccount:output_type -> guichet.applications.v1.Application
+	25, // 60: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
+	43, // [43:61] is the sub-list for method output_type
+	25, // [25:43] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_guichet_applications_v1_applications_proto_init() }
@@ -2101,7 +2247,7 @@ func file_guichet_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_applications_v1_applications_proto_rawDesc), len(file_guichet_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -19,9 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CallService_CreateCall_FullMethodName = "/guichet.applications.v1.CallService/CreateCall"
-	CallService_GetCall_FullMethodName    = "/guichet.applications.v1.CallService/GetCall"
-	CallService_ListCalls_FullMethodName  = "/guichet.applications.v1.CallService/ListCalls"
+	CallService_CreateCall_FullMethodName  = "/guichet.applications.v1.CallService/CreateCall"
+	CallService_GetCall_FullMethodName     = "/guichet.applications.v1.CallService/GetCall"
+	CallService_ListCalls_FullMethodName   = "/guichet.applications.v1.CallService/ListCalls"
+	CallService_ExtendCall_FullMethodName  = "/guichet.applications.v1.CallService/ExtendCall"
+	CallService_AdvanceCall_FullMethodName = "/guichet.applications.v1.CallService/AdvanceCall"
 )
 
 // CallServiceClient is the client API for CallService service.
@@ -36,6 +38,12 @@ type CallServiceClient interface {
 	GetCall(ctx context.Context, in *GetCallRequest, opts ...grpc.CallOption) (*Call, error)
 	// Lists calls. Anyone.
 	ListCalls(ctx context.Context, in *ListCallsRequest, opts ...grpc.CallOption) (*ListCallsResponse, error)
+	// Extends the call's deadlines. Programme officer. A deadline may be extended, never brought
+	// forward once the call is open; the call's workflow reschedules its calendar.
+	ExtendCall(ctx context.Context, in *ExtendCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// Moves the call to the next state of its lifecycle (OPEN, CLOSED, REVIEW, DELIBERATION,
+	// SELECTION, FUNDING, COMPLETED). Internal (role system): the call's workflow. Idempotent.
+	AdvanceCall(ctx context.Context, in *AdvanceCallRequest, opts ...grpc.CallOption) (*Call, error)
 }
 
 type callServiceClient struct {
@@ -76,6 +84,26 @@ func (c *callServiceClient) ListCalls(ctx context.Context, in *ListCallsRequest,
 	return out, nil
 }
 
+func (c *callServiceClient) ExtendCall(ctx context.Context, in *ExtendCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, CallService_ExtendCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *callServiceClient) AdvanceCall(ctx context.Context, in *AdvanceCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, CallService_AdvanceCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CallServiceServer is the server API for CallService service.
 // All implementations must embed UnimplementedCallServiceServer
 // for forward compatibility.
@@ -88,6 +116,12 @@ type CallServiceServer interface {
 	GetCall(context.Context, *GetCallRequest) (*Call, error)
 	// Lists calls. Anyone.
 	ListCalls(context.Context, *ListCallsRequest) (*ListCallsResponse, error)
+	// Extends the call's deadlines. Programme officer. A deadline may be extended, never brought
+	// forward once the call is open; the call's workflow reschedules its calendar.
+	ExtendCall(context.Context, *ExtendCallRequest) (*Call, error)
+	// Moves the call to the next state of its lifecycle (OPEN, CLOSED, REVIEW, DELIBERATION,
+	// SELECTION, FUNDING, COMPLETED). Internal (role system): the call's workflow. Idempotent.
+	AdvanceCall(context.Context, *AdvanceCallRequest) (*Call, error)
 	mustEmbedUnimplementedCallServiceServer()
 }
 
@@ -106,6 +140,12 @@ func (UnimplementedCallServiceServer) GetCall(context.Context, *GetCallRequest) 
 }
 func (UnimplementedCallServiceServer) ListCalls(context.Context, *ListCallsRequest) (*ListCallsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCalls not implemented")
+}
+func (UnimplementedCallServiceServer) ExtendCall(context.Context, *ExtendCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExtendCall not implemented")
+}
+func (UnimplementedCallServiceServer) AdvanceCall(context.Context, *AdvanceCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdvanceCall not implemented")
 }
 func (UnimplementedCallServiceServer) mustEmbedUnimplementedCallServiceServer() {}
 func (UnimplementedCallServiceServer) testEmbeddedByValue()                     {}
@@ -182,6 +222,42 @@ func _CallService_ListCalls_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CallService_ExtendCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExtendCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CallServiceServer).ExtendCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CallService_ExtendCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CallServiceServer).ExtendCall(ctx, req.(*ExtendCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CallService_AdvanceCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdvanceCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CallServiceServer).AdvanceCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CallService_AdvanceCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CallServiceServer).AdvanceCall(ctx, req.(*AdvanceCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CallService_ServiceDesc is the grpc.ServiceDesc for CallService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -200,6 +276,14 @@ var CallService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCalls",
 			Handler:    _CallService_ListCalls_Handler,
+		},
+		{
+			MethodName: "ExtendCall",
+			Handler:    _CallService_ExtendCall_Handler,
+		},
+		{
+			MethodName: "AdvanceCall",
+			Handler:    _CallService_AdvanceCall_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,28 @@
+package call
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+)
+
+// Activities call the applications service as the workflow worker (role system).
+type Activities struct {
+	Calls appv1.CallServiceClient
+}
+
+// AdvanceCall moves the call to a state (a no-op when it is already there or beyond).
+func (a *Activities) AdvanceCall(ctx context.Context, in Advance) error {
+	_, err := a.Calls.AdvanceCall(ctx, &appv1.AdvanceCallRequest{Name: in.Call, State: in.State})
+	switch status.Code(err) {
+	case codes.OK:
+		return nil
+	case codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated:
+		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
+	}
+	return err
+}
