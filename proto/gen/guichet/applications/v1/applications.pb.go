@@ -2045,24 +2045,24 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"`\n" +
 	"\x18SubmitApplicationRequest\x12D\n" +
-	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\x84\x01\n" +
+	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\xc4\x01\n" +
 	"\x1aWithdrawApplicationRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12 \n" +
-	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\\\n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason:>\x92A;29{\"reason\": \"The project is funded by another programme.\"}\"\\\n" +
 	"\x14SignAgreementRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"_\n" +
 	"\x17CheckEligibilityRequest\x12D\n" +
-	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\x9e\x01\n" +
+	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\"\x8b\x02\n" +
 	"\x16RuleEligibilityRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12\x1a\n" +
 	"\beligible\x18\x02 \x01(\bR\beligible\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\n" +
-	"\x18\xe8\aR\x06reason\"\xda\x01\n" +
+	"\x18\xe8\aR\x06reason:k\x92Ah2f{\"eligible\": true, \"reason\": \"The registry was unavailable; the Kbis extract shows an active entity.\"}\"\xda\x01\n" +
 	"\x15RecordDecisionRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12Y\n" +
 	"\x05state\x18\x02 \x01(\tBC\xbaH@r>R\fUNDER_REVIEWR\bSELECTEDR\aRESERVER\bREJECTEDR\x06FUNDEDR\tCOMPLETEDR\x05state\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xd0\x02\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x06reason\"\xfe\x03\n" +
 	"\x0fMilestoneReport\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12%\n" +
 	"\bsequence\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x02R\bsequence\x12%\n" +
@@ -2071,24 +2071,24 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x05final\x18\x05 \x01(\bB\x06\xbaH\x03\xd8\x01\x03R\x05final\x12)\n" +
 	"\fsubmitted_by\x18\x06 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\vsubmittedBy\x12C\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
-	"createTime\"\xa9\x01\n" +
+	"createTime:\xab\x01\x92A\xa7\x012\xa4\x01{\"sequence\": 2, \"summary\": \"The pilot model is trained on three years of tax data and evaluated on 2025.\", \"deliverables\": [\"https://example.org/pilot-report.pdf\"]}\"\xa9\x01\n" +
 	"\x13CreateReportRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12H\n" +
 	"\x06report\x18\x02 \x01(\v2(.guichet.applications.v1.MilestoneReportB\x06\xbaH\x03\xc8\x01\x01R\x06report\"^\n" +
 	"\x12ListReportsRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"Y\n" +
 	"\x13ListReportsResponse\x12B\n" +
-	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports\"\xb1\x01\n" +
+	"\areports\x18\x01 \x03(\v2(.guichet.applications.v1.MilestoneReportR\areports\"\x99\x02\n" +
 	"\x18UpdateBankAccountRequest\x12D\n" +
 	"\x04name\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x04name\x12O\n" +
-	"\fbank_account\x18\x02 \x01(\v2$.guichet.applications.v1.BankAccountB\x06\xbaH\x03\xc8\x01\x01R\vbankAccount\"\xec\x01\n" +
+	"\fbank_account\x18\x02 \x01(\v2$.guichet.applications.v1.BankAccountB\x06\xbaH\x03\xc8\x01\x01R\vbankAccount:f\x92Ac2a{\"bankAccount\": {\"iban\": \"FR1420041010050500013M02606\", \"bic\": \"PSSTFRPPXXX\", \"holder\": \"DINUM\"}}\"\xcf\x02\n" +
 	"\x11ExtendCallRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\x12?\n" +
 	"\tcloses_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\bclosesAt\x12C\n" +
 	"\x0freview_deadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x0ereviewDeadline\x12\"\n" +
 	"\x06reason\x18\x04 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\n" +
-	"\x18\xe8\aR\x06reason\"\xa3\x01\n" +
+	"\x18\xe8\aR\x06reason:a\x92A^2\\{\"closesAt\": \"2027-02-15T11:00:00Z\", \"reason\": \"One more fortnight for small associations.\"}\"\xa3\x01\n" +
 	"\x12AdvanceCallRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\x12^\n" +
 	"\x05state\x18\x02 \x01(\tBH\xbaHErCR\x04OPENR\x06CLOSEDR\x06REVIEWR\fDELIBERATIONR\tSELECTIONR\aFUNDINGR\tCOMPLETEDR\x05state2\xbf\x04\n" +

@@ -8,6 +8,7 @@ package reviewv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -2291,17 +2292,17 @@ var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\n" +
-	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
+	"\x1eguichet/review/v1/review.proto\x12\x11guichet.review.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x94\x01\n" +
 	"\vDeclaration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\breviewer\x18\x02 \x01(\tR\breviewer\x127\n" +
 	"\tsign_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bsignTime\x12\x1c\n" +
-	"\texpertise\x18\x04 \x03(\tR\texpertise\"\xa0\x01\n" +
+	"\texpertise\x18\x04 \x03(\tR\texpertise\"\xf3\x01\n" +
 	"\x16SignDeclarationRequest\x121\n" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\x12#\n" +
 	"\baccepted\x18\x02 \x01(\bB\a\xbaH\x04j\x02\b\x01R\baccepted\x12.\n" +
 	"\texpertise\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\texpertise\"\xfd\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x18@R\texpertise:Q\x92AN2L{\"accepted\": true, \"expertise\": [\"fiscalité\", \"apprentissage automatique\"]}\"\xfd\x01\n" +
 	"\n" +
 	"Assignment\x12 \n" +
 	"\vapplication\x18\x01 \x01(\tR\vapplication\x12\x1a\n" +
@@ -2327,15 +2328,15 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\bconflict\x18\x04 \x01(\bR\bconflict\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x9f\x01\n" +
+	"createTime\"\xe2\x01\n" +
 	"\x15CreateConflictRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12\x1a\n" +
 	"\bconflict\x18\x02 \x01(\bR\bconflict\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\xef\x01\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason:A\x92A>2<{\"conflict\": true, \"reason\": \"I advised this team in 2025.\"}\"\xef\x01\n" +
 	"\x0eCriterionScore\x12;\n" +
 	"\tcriterion\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$R\tcriterion\x12\x9f\x01\n" +
 	"\x05score\x18\x02 \x01(\x01B\x88\x01\xbaH\x84\x01\xba\x01\x80\x01\n" +
-	"\x10score.half_steps\x12'must be between 0 and 5 in steps of 0.5\x1aCthis >= 0.0 && this <= 5.0 && this * 2.0 == double(int(this * 2.0))R\x05score\"\xe3\x02\n" +
+	"\x10score.half_steps\x12'must be between 0 and 5 in steps of 0.5\x1aCthis >= 0.0 && this <= 5.0 && this * 2.0 == double(int(this * 2.0))R\x05score\"\xb0\x04\n" +
 	"\x06Review\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12\"\n" +
 	"\breviewer\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\breviewer\x12C\n" +
@@ -2345,7 +2346,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x05total\x18\x05 \x01(\x01B\x06\xbaH\x03\xd8\x01\x03R\x05total\x12C\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
 	"createTime\x126\n" +
-	"\x10calibrated_total\x18\a \x01(\x01B\x06\xbaH\x03\xd8\x01\x03H\x00R\x0fcalibratedTotal\x88\x01\x01B\x13\n" +
+	"\x10calibrated_total\x18\a \x01(\x01B\x06\xbaH\x03\xd8\x01\x03H\x00R\x0fcalibratedTotal\x88\x01\x01:\xca\x01\x92A\xc6\x012\xc3\x01{\"scores\": [{\"criterion\": \"impact\", \"score\": 4.5}, {\"criterion\": \"data\", \"score\": 4}, {\"criterion\": \"feasibility\", \"score\": 3.5}], \"comment\": \"Solid use of public data; the budget is realistic.\"}B\x13\n" +
 	"\x11_calibrated_total\"\x9a\x01\n" +
 	"\x13CreateReviewRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x129\n" +
@@ -2374,7 +2375,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
 	"\x03max\x18\x03 \x01(\x01R\x03max\x12\x16\n" +
 	"\x06spread\x18\x04 \x01(\x01R\x06spread\x12\x1c\n" +
-	"\tdivergent\x18\x05 \x01(\bR\tdivergent\"\xd8\x02\n" +
+	"\tdivergent\x18\x05 \x01(\bR\tdivergent\"\xa9\x04\n" +
 	"\tConsensus\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12\x1c\n" +
 	"\x05chair\x18\x02 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x05chair\x12C\n" +
@@ -2386,7 +2387,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
 	"createTime\x12C\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
-	"updateTime\"\xa6\x01\n" +
+	"updateTime:\xce\x01\x92A\xca\x012\xc7\x01{\"scores\": [{\"criterion\": \"impact\", \"score\": 4}, {\"criterion\": \"data\", \"score\": 3.5}, {\"criterion\": \"feasibility\", \"score\": 3.5}], \"comment\": \"The jury agreed on the middle ground after discussion.\"}\"\xa6\x01\n" +
 	"\x16RecordConsensusRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\x12B\n" +
 	"\tconsensus\x18\x02 \x01(\v2\x1c.guichet.review.v1.ConsensusB\x06\xbaH\x03\xc8\x01\x01R\tconsensus\"@\n" +
