@@ -6,7 +6,7 @@ MODULES := proto platform services/applications services/review services/payment
 PACKAGES := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: run test test-go bench fuzz fuzz-go lint generate tools build proto-deps clean
+.PHONY: run test test-go bench chaos fuzz fuzz-go lint generate tools build proto-deps clean
 
 ## run: install what is missing, build, start the whole platform, seed the demo call, print the URLs
 run: build
@@ -23,6 +23,14 @@ test-go:
 BENCH_FLAGS ?= --applicants 1000 --concurrency 32
 bench: build
 	$(BIN)/guichet testenv -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json
+
+## chaos: the lifecycle of CHAOS_APPLICATIONS applications while the worker and the payments service
+## are SIGKILLed, Temporal and PostgreSQL restarted and Redis stopped; it starts and stops its own
+## components, then checks the invariants (docs/reliability.md). CHAOS_FLAGS=--seed N replays a run.
+CHAOS_APPLICATIONS ?= 200
+CHAOS_FLAGS ?=
+chaos: build
+	$(BIN)/guichet chaos --applications $(CHAOS_APPLICATIONS) $(CHAOS_FLAGS)
 
 ## fuzz: every Fuzz* target of the repository fuzzed FUZZTIME each (default 30s) on throwaway
 ## components (the gateway's target runs a platform per worker); `make test` runs only their seeds

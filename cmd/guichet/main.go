@@ -22,7 +22,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), devCmd(), tokenCmd(), migrateCmd(), testenvCmd(), auditCmd(), rankingCmd(), benchCmd())
+	root.AddCommand(serveCmd(), devCmd(), tokenCmd(), migrateCmd(), testenvCmd(), auditCmd(), rankingCmd(), benchCmd(), chaosCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "guichet:", err)
 		if code, ok := err.(exitCode); ok {

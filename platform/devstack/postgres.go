@@ -22,6 +22,9 @@ type Postgres struct {
 	// URL of the guichet database, as the superuser "guichet" (trust authentication on loopback).
 	URL  string
 	proc *process
+	// cmdPath and args start the server again on the same data (Restart).
+	cmdPath string
+	args    []string
 }
 
 // PostgresBinDir finds the newest /usr/lib/postgresql/N/bin.
@@ -85,26 +88,35 @@ func StartPostgres(ctx context.Context, dir string, port int, durable bool) (*Po
 	if !durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
-	if err := asPostgresUser(cmd, dir); err != nil {
-		return nil, err
-	}
-	_ = os.Remove(filepath.Join(dir, "postmaster.pid")) // left by a killed server
-	proc, err := startProcess("postgres", cmd, syscall.SIGINT, filepath.Join(filepath.Dir(dir), "postgres.log"))
-	if err != nil {
-		return nil, err
-	}
-	pg := &Postgres{Dir: dir, Port: port, proc: proc,
+	pg := &Postgres{Dir: dir, Port: port, cmdPath: filepath.Join(bin, "postgres"), args: args,
 		URL: fmt.Sprintf("postgres://guichet@127.0.0.1:%d/guichet?sslmode=disable", port)}
-	if err := pg.waitReady(ctx); err != nil {
-		_ = proc.stop(5 * time.Second)
+	if err := pg.start(ctx); err != nil {
 		return nil, err
 	}
 	if err := pg.CreateDatabase(ctx, "guichet"); err != nil {
-		_ = proc.stop(5 * time.Second)
+		_ = pg.proc.stop(5 * time.Second)
 		return nil, err
 	}
 	return pg, nil
+}
+
+// start runs the server on pg's data directory and port and waits until it accepts connections.
+func (pg *Postgres) start(ctx context.Context) error {
+	cmd := exec.Command(pg.cmdPath, pg.args...)
+	if err := asPostgresUser(cmd, pg.Dir); err != nil {
+		return err
+	}
+	_ = os.Remove(filepath.Join(pg.Dir, "postmaster.pid")) // left by a killed server
+	proc, err := startProcess("postgres", cmd, syscall.SIGINT, filepath.Join(filepath.Dir(pg.Dir), "postgres.log"))
+	if err != nil {
+		return err
+	}
+	pg.proc = proc
+	if err := pg.waitReady(ctx); err != nil {
+		_ = proc.stop(5 * time.Second)
+		return err
+	}
+	return nil
 }
 
 func (pg *Postgres) adminURL() string {

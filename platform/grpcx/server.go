@@ -56,6 +56,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+			edgeUnary(logger),
 			recovery.UnaryServerInterceptor(recover),
 			opts.Policy.UnaryServerInterceptor(opts.Verifier),
 			validateUnary(validator),
