@@ -20,7 +20,8 @@ var assets embed.FS
 
 // pages are parsed once: each page with the shared layout.
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"euros": euros, "score": score, "half": halfSteps, "last": lastSegment, "declared": declared}
+	funcs := template.FuncMap{"euros": euros, "score": score, "half": halfSteps, "last": lastSegment, "declared": declared,
+		"finance": financeRole, "trancheState": trancheState, "trimCommitment": trimCommitment}
 	out := map[string]*template.Template{}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {

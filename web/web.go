@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 )
 
@@ -32,7 +33,9 @@ type Options struct {
 	// Applications and Review are connections to the services (no credentials of their own: each
 	// call carries the signed-in person's token).
 	Applications, Review grpc.ClientConnInterface
-	Logger               *slog.Logger
+	// Payments, when set, serves the finance console (/calls/{call}/finance).
+	Payments grpc.ClientConnInterface
+	Logger   *slog.Logger
 }
 
 // console holds the handlers' dependencies.
@@ -42,6 +45,7 @@ type console struct {
 	sessions *sessions
 	calls    appv1.CallServiceClient
 	review   reviewv1.ReviewServiceClient
+	payments paymentsv1.PaymentServiceClient
 	logger   *slog.Logger
 }
 
@@ -78,6 +82,10 @@ func Handler(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /calls/{call}/applications/{app}/consensus", c.post(c.recordConsensus))
 	mux.HandleFunc("GET /calls/{call}/ranking", c.get(c.rankingPage))
 	mux.HandleFunc("POST /calls/{call}/ranking", c.post(c.rank))
+	if o.Payments != nil {
+		c.payments = paymentsv1.NewPaymentServiceClient(o.Payments)
+		c.financeRoutes(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

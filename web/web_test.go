@@ -53,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 	h.web = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.console.ServeHTTP(w, r) }))
 	t.Cleanup(h.web.Close)
 	h.console, err = Handler(Options{APIURL: "http://127.0.0.1:8080", BaseURL: h.web.URL, Issuer: issuer.URL, ClientID: "guichet-web",
-		Redis: rdb, Applications: nowhere, Review: nowhere})
+		Redis: rdb, Applications: nowhere, Review: nowhere, Payments: nowhere})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,9 @@
 // Usage: node run.mjs WEB_URL REVIEWER SCORE_TITLE CONFLICT_TITLE CALL_TITLE [ARTIFACTS_DIR]
 // (or the environment variables of the same names). The platform and the jury's other reviewers
 // are the caller's: cmd/guichet/e2e/browser_test.go starts them and scores through REST.
-import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { harness, expectText as expectIn, signIn as signInAs } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (i, name, fallback) => process.argv[2 + i] || process.env[name] || fallback;
@@ -23,99 +21,24 @@ const CONFLICT_TITLE = arg(3, 'CONFLICT_TITLE', '');
 const CALL_TITLE = arg(4, 'CALL_TITLE', '');
 const ARTIFACTS = arg(5, 'ARTIFACTS_DIR', join(here, '..', '..', 'artifacts', 'browser'));
 const CHAIR = process.env.CHAIR || 'chair-1';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!WEB_URL || !REVIEWER || !SCORE_TITLE || !CONFLICT_TITLE || !CALL_TITLE) {
   console.error('usage: node run.mjs WEB_URL REVIEWER SCORE_TITLE CONFLICT_TITLE CALL_TITLE [ARTIFACTS_DIR]');
   process.exit(2);
 }
 
-// Budgets of every page (issue 4): requests, transferred bytes; axe-core's WCAG 2.1 A/AA rules.
-const MAX_REQUESTS = 25;
-const MAX_BYTES = 500 * 1024;
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 // The score the browser's reviewer gives on every criterion, and its position in the select
 // ("— choisir —", then 0, 0.5, … 5): reached with the arrow keys only.
 const KEYBOARD_SCORE = '3';
 const KEYBOARD_STEPS = 7;
 
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-await mkdir(ARTIFACTS, { recursive: true });
+const h = await harness({ artifacts: ARTIFACTS });
+const { session, visit } = h;
 
-const failures = [];
-const summary = [];
-let pageNumber = 0;
-
-function fail(message) {
-  failures.push(message);
-  console.error('FAIL ' + message);
-}
-
-// The console's CSP forbids every script: axe-core goes in through the DevTools protocol
-// (page.evaluate), which CSP does not govern, so the pages are tested under their real policy.
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-// session opens a fresh browser context (its own cookies) with the page meters attached.
-async function session() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR' });
-  const page = await context.newPage();
-  const meter = { requests: 0, sizes: [], errors: [] };
-  page.on('request', () => { meter.requests++; });
-  page.on('requestfinished', (req) => {
-    meter.sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize, () => 0));
-  });
-  page.on('requestfailed', (req) => meter.errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  // A CSP violation or a broken resource shows in the console as an error.
-  page.on('console', (msg) => { if (msg.type() === 'error') meter.errors.push('console: ' + msg.text()); });
-  page.on('pageerror', (err) => meter.errors.push('page error: ' + err.message));
-  return { context, page, meter };
-}
-
-// visit runs action (which loads a page) and checks the page it ends on.
-async function visit(s, name, action) {
-  const { page, meter } = s;
-  meter.requests = 0;
-  meter.sizes = [];
-  meter.errors = [];
-  await action();
-  await page.waitForLoadState('load');
-  const bytes = (await Promise.all(meter.sizes)).reduce((a, b) => a + b, 0);
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  }, AXE_TAGS);
-  pageNumber++;
-  const file = join(ARTIFACTS, `${String(pageNumber).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  const kb = bytes / 1024;
-  summary.push({ name, url: page.url(), violations: violations.length, requests: meter.requests, kb, file });
-  console.log(`page ${name}: ${violations.length} violations, ${meter.requests} requests, ${kb.toFixed(1)} KB (${page.url()})`);
-  for (const v of violations) fail(`${name}: axe ${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
-  if (meter.requests > MAX_REQUESTS) fail(`${name}: ${meter.requests} requests, more than ${MAX_REQUESTS}`);
-  if (bytes > MAX_BYTES) fail(`${name}: ${kb.toFixed(1)} KB transferred, more than ${MAX_BYTES / 1024} KB`);
-  for (const e of meter.errors) fail(`${name}: ${e}`);
-}
-
-// expect fails the run when the page does not show text (the flow went astray).
-async function expectText(page, text, what) {
-  const body = await page.locator('body').innerText();
-  if (!body.includes(text)) throw new Error(`${what}: the page ${page.url()} does not show "${text}":\n${body}`);
-}
+// expectText fails the run when the page does not show text (the flow went astray).
+const expectText = (page, text, what) => expectIn(page.locator('body'), text, what);
 
 // signIn goes from the console's home page through the development issuer as subject.
-async function signIn(s, who, prefix) {
-  const { page } = s;
-  await visit(s, `${prefix}-signin`, () => page.goto(WEB_URL + '/'));
-  await expectText(page, 'Console du jury', 'sign-in page');
-  await visit(s, `${prefix}-dev-issuer`, () => page.getByRole('link', { name: 'Se connecter' }).click());
-  await page.locator(`input[type=radio][value="${who}"]`).check();
-  await visit(s, `${prefix}-home`, () => page.getByRole('button', { name: 'Se connecter' }).click());
-  await expectText(page, `Connecté·e : ${who}`, 'signed in');
-}
+const signIn = (s, who, prefix) => signInAs(h, s, WEB_URL, who, prefix);
 
 // focusByTab presses key (Tab or Shift+Tab) until the element matching selector has the focus.
 async function focusByTab(page, selector, key = 'Tab') {
@@ -211,24 +134,4 @@ async function chair() {
   await s.context.close();
 }
 
-let crashed = null;
-try {
-  await reviewer();
-  await chair();
-} catch (err) {
-  crashed = err;
-  fail('flow: ' + (err?.stack || err));
-} finally {
-  await browser.close();
-}
-
-console.log('\npage                           violations  requests        KB');
-for (const p of summary) {
-  console.log(`${p.name.padEnd(30)} ${String(p.violations).padStart(10)} ${String(p.requests).padStart(9)} ${p.kb.toFixed(1).padStart(9)}`);
-}
-console.log(`screenshots: ${ARTIFACTS}`);
-if (failures.length > 0) {
-  console.error(`\n${failures.length} failure(s)${crashed ? ' (the flow stopped early)' : ''}`);
-  process.exit(1);
-}
-console.log(`\nOK: ${summary.length} pages`);
+await h.run(reviewer, chair);

@@ -134,6 +134,9 @@ var expectedAccess = map[string]access{
 	"GET /v1/calls/{call}/assignments":                                           allow(jury...),
 	"GET /v1/calls/{call}/budget":                                                allow(staff...),
 	"POST /v1/calls/{call}/declarations":                                         allow(jury...),
+	"GET /v1/calls/{call}/tranches":                                              allow(staff...),
+	"GET /v1/calls/{call}/pendingAccounts":                                       allow(finance),
+	"GET /v1/payment-batches":                                                    allow(accountant, auditor),
 	"GET /v1/calls/{call}/divergences":                                           allow(chair),
 	// Before publication; API.md opens the ranking to everyone once published.
 	"GET /v1/calls/{call}/ranking":                         allow(chair, officer, auditor),

@@ -322,7 +322,7 @@ func serving(ctx context.Context, conn *grpc.ClientConn) error {
 // startWeb serves the console. It calls the services with each signed-in person's own token,
 // so its connections carry no credentials of their own.
 func startWeb(_ context.Context, d *deps) (func(context.Context) error, string, func(), error) {
-	apps, rev, _, closeConns, err := dialServices(d, nil)
+	apps, rev, pay, closeConns, err := dialServices(d, nil)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -347,7 +347,7 @@ func startWeb(_ context.Context, d *deps) (func(context.Context) error, string, 
 	}
 	h, err := web.Handler(web.Options{APIURL: "http://" + d.cfg.GatewayAddr, BaseURL: base,
 		Issuer: d.cfg.OIDCIssuer, ClientID: clientID, ClientSecret: d.cfg.WebClientSecret,
-		Redis: rdb, Applications: apps, Review: rev, Logger: d.logger})
+		Redis: rdb, Applications: apps, Review: rev, Payments: pay, Logger: d.logger})
 	if err != nil {
 		_ = lis.Close()
 		closer()

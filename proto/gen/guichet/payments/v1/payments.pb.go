@@ -421,6 +421,343 @@ func (x *ListTranchesResponse) GetTranches() []*Tranche {
 	return nil
 }
 
+type ListCallTranchesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Empty, or state="<STATE>" with one of the states of Tranche.state.
+	Filter        string `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCallTranchesRequest) Reset() {
+	*x = ListCallTranchesRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCallTranchesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCallTranchesRequest) ProtoMessage() {}
+
+func (x *ListCallTranchesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCallTranchesRequest.ProtoReflect.Descriptor instead.
+func (*ListCallTranchesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListCallTranchesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListCallTranchesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// CallTranche is a tranche with the project it funds, as the finance console lists it.
+type CallTranche struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Tranche *Tranche               `protobuf:"bytes,1,opt,name=tranche,proto3" json:"tranche,omitempty"`
+	// The project's title and the beneficiary the tranche pays.
+	ProjectTitle    string `protobuf:"bytes,2,opt,name=project_title,json=projectTitle,proto3" json:"project_title,omitempty"`
+	BeneficiaryName string `protobuf:"bytes,3,opt,name=beneficiary_name,json=beneficiaryName,proto3" json:"beneficiary_name,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CallTranche) Reset() {
+	*x = CallTranche{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallTranche) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallTranche) ProtoMessage() {}
+
+func (x *CallTranche) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallTranche.ProtoReflect.Descriptor instead.
+func (*CallTranche) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CallTranche) GetTranche() *Tranche {
+	if x != nil {
+		return x.Tranche
+	}
+	return nil
+}
+
+func (x *CallTranche) GetProjectTitle() string {
+	if x != nil {
+		return x.ProjectTitle
+	}
+	return ""
+}
+
+func (x *CallTranche) GetBeneficiaryName() string {
+	if x != nil {
+		return x.BeneficiaryName
+	}
+	return ""
+}
+
+type ListCallTranchesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tranches      []*CallTranche         `protobuf:"bytes,1,rep,name=tranches,proto3" json:"tranches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCallTranchesResponse) Reset() {
+	*x = ListCallTranchesResponse{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCallTranchesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCallTranchesResponse) ProtoMessage() {}
+
+func (x *ListCallTranchesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCallTranchesResponse.ProtoReflect.Descriptor instead.
+func (*ListCallTranchesResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListCallTranchesResponse) GetTranches() []*CallTranche {
+	if x != nil {
+		return x.Tranches
+	}
+	return nil
+}
+
+type ListPaymentBatchesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty, or state="EXPORTED" or state="CONFIRMED".
+	Filter        string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPaymentBatchesRequest) Reset() {
+	*x = ListPaymentBatchesRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPaymentBatchesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPaymentBatchesRequest) ProtoMessage() {}
+
+func (x *ListPaymentBatchesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPaymentBatchesRequest.ProtoReflect.Descriptor instead.
+func (*ListPaymentBatchesRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListPaymentBatchesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListPaymentBatchesResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PaymentBatches []*PaymentBatch        `protobuf:"bytes,1,rep,name=payment_batches,json=paymentBatches,proto3" json:"payment_batches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListPaymentBatchesResponse) Reset() {
+	*x = ListPaymentBatchesResponse{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPaymentBatchesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPaymentBatchesResponse) ProtoMessage() {}
+
+func (x *ListPaymentBatchesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPaymentBatchesResponse.ProtoReflect.Descriptor instead.
+func (*ListPaymentBatchesResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListPaymentBatchesResponse) GetPaymentBatches() []*PaymentBatch {
+	if x != nil {
+		return x.PaymentBatches
+	}
+	return nil
+}
+
+type ListPendingAccountsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPendingAccountsRequest) Reset() {
+	*x = ListPendingAccountsRequest{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPendingAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPendingAccountsRequest) ProtoMessage() {}
+
+func (x *ListPendingAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPendingAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListPendingAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListPendingAccountsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+type ListPendingAccountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Commitments whose pending_account is set, with their tranches.
+	Commitments   []*Commitment `protobuf:"bytes,1,rep,name=commitments,proto3" json:"commitments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPendingAccountsResponse) Reset() {
+	*x = ListPendingAccountsResponse{}
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPendingAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPendingAccountsResponse) ProtoMessage() {}
+
+func (x *ListPendingAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPendingAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListPendingAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListPendingAccountsResponse) GetCommitments() []*Commitment {
+	if x != nil {
+		return x.Commitments
+	}
+	return nil
+}
+
 type CertifyTrancheRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -430,7 +767,7 @@ type CertifyTrancheRequest struct {
 
 func (x *CertifyTrancheRequest) Reset() {
 	*x = CertifyTrancheRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[5]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +779,7 @@ func (x *CertifyTrancheRequest) String() string {
 func (*CertifyTrancheRequest) ProtoMessage() {}
 
 func (x *CertifyTrancheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[5]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +792,7 @@ func (x *CertifyTrancheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertifyTrancheRequest.ProtoReflect.Descriptor instead.
 func (*CertifyTrancheRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{5}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CertifyTrancheRequest) GetName() string {
@@ -474,7 +811,7 @@ type OrderTrancheRequest struct {
 
 func (x *OrderTrancheRequest) Reset() {
 	*x = OrderTrancheRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[6]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +823,7 @@ func (x *OrderTrancheRequest) String() string {
 func (*OrderTrancheRequest) ProtoMessage() {}
 
 func (x *OrderTrancheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[6]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +836,7 @@ func (x *OrderTrancheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderTrancheRequest.ProtoReflect.Descriptor instead.
 func (*OrderTrancheRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{6}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *OrderTrancheRequest) GetName() string {
@@ -527,7 +864,7 @@ type PaymentBatch struct {
 
 func (x *PaymentBatch) Reset() {
 	*x = PaymentBatch{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[7]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +876,7 @@ func (x *PaymentBatch) String() string {
 func (*PaymentBatch) ProtoMessage() {}
 
 func (x *PaymentBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[7]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +889,7 @@ func (x *PaymentBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentBatch.ProtoReflect.Descriptor instead.
 func (*PaymentBatch) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{7}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PaymentBatch) GetName() string {
@@ -614,7 +951,7 @@ type CreatePaymentBatchRequest struct {
 
 func (x *CreatePaymentBatchRequest) Reset() {
 	*x = CreatePaymentBatchRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[8]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +963,7 @@ func (x *CreatePaymentBatchRequest) String() string {
 func (*CreatePaymentBatchRequest) ProtoMessage() {}
 
 func (x *CreatePaymentBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[8]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +976,7 @@ func (x *CreatePaymentBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePaymentBatchRequest.ProtoReflect.Descriptor instead.
 func (*CreatePaymentBatchRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{8}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreatePaymentBatchRequest) GetTranches() []string {
@@ -659,7 +996,7 @@ type GetAwardsCsvRequest struct {
 
 func (x *GetAwardsCsvRequest) Reset() {
 	*x = GetAwardsCsvRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +1008,7 @@ func (x *GetAwardsCsvRequest) String() string {
 func (*GetAwardsCsvRequest) ProtoMessage() {}
 
 func (x *GetAwardsCsvRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[9]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +1021,7 @@ func (x *GetAwardsCsvRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAwardsCsvRequest.ProtoReflect.Descriptor instead.
 func (*GetAwardsCsvRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{9}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetAwardsCsvRequest) GetName() string {
@@ -703,7 +1040,7 @@ type GetPain001Request struct {
 
 func (x *GetPain001Request) Reset() {
 	*x = GetPain001Request{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +1052,7 @@ func (x *GetPain001Request) String() string {
 func (*GetPain001Request) ProtoMessage() {}
 
 func (x *GetPain001Request) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[10]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +1065,7 @@ func (x *GetPain001Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPain001Request.ProtoReflect.Descriptor instead.
 func (*GetPain001Request) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{10}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetPain001Request) GetName() string {
@@ -750,7 +1087,7 @@ type TrancheOutcome struct {
 
 func (x *TrancheOutcome) Reset() {
 	*x = TrancheOutcome{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +1099,7 @@ func (x *TrancheOutcome) String() string {
 func (*TrancheOutcome) ProtoMessage() {}
 
 func (x *TrancheOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[11]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +1112,7 @@ func (x *TrancheOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrancheOutcome.ProtoReflect.Descriptor instead.
 func (*TrancheOutcome) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{11}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TrancheOutcome) GetTranche() string {
@@ -809,7 +1146,7 @@ type ConfirmPaymentBatchRequest struct {
 
 func (x *ConfirmPaymentBatchRequest) Reset() {
 	*x = ConfirmPaymentBatchRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +1158,7 @@ func (x *ConfirmPaymentBatchRequest) String() string {
 func (*ConfirmPaymentBatchRequest) ProtoMessage() {}
 
 func (x *ConfirmPaymentBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[12]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1171,7 @@ func (x *ConfirmPaymentBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmPaymentBatchRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmPaymentBatchRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{12}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConfirmPaymentBatchRequest) GetName() string {
@@ -866,7 +1203,7 @@ type OpenCallBudgetRequest struct {
 
 func (x *OpenCallBudgetRequest) Reset() {
 	*x = OpenCallBudgetRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +1215,7 @@ func (x *OpenCallBudgetRequest) String() string {
 func (*OpenCallBudgetRequest) ProtoMessage() {}
 
 func (x *OpenCallBudgetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[13]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +1228,7 @@ func (x *OpenCallBudgetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenCallBudgetRequest.ProtoReflect.Descriptor instead.
 func (*OpenCallBudgetRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{13}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OpenCallBudgetRequest) GetCall() string {
@@ -933,7 +1270,7 @@ type PlannedTranche struct {
 
 func (x *PlannedTranche) Reset() {
 	*x = PlannedTranche{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1282,7 @@ func (x *PlannedTranche) String() string {
 func (*PlannedTranche) ProtoMessage() {}
 
 func (x *PlannedTranche) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[14]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1295,7 @@ func (x *PlannedTranche) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlannedTranche.ProtoReflect.Descriptor instead.
 func (*PlannedTranche) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{14}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PlannedTranche) GetTitle() string {
@@ -996,7 +1333,7 @@ type Beneficiary struct {
 
 func (x *Beneficiary) Reset() {
 	*x = Beneficiary{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1345,7 @@ func (x *Beneficiary) String() string {
 func (*Beneficiary) ProtoMessage() {}
 
 func (x *Beneficiary) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[15]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1358,7 @@ func (x *Beneficiary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Beneficiary.ProtoReflect.Descriptor instead.
 func (*Beneficiary) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{15}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Beneficiary) GetName() string {
@@ -1075,7 +1412,7 @@ type CommitGrantRequest struct {
 
 func (x *CommitGrantRequest) Reset() {
 	*x = CommitGrantRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1424,7 @@ func (x *CommitGrantRequest) String() string {
 func (*CommitGrantRequest) ProtoMessage() {}
 
 func (x *CommitGrantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[16]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1437,7 @@ func (x *CommitGrantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitGrantRequest.ProtoReflect.Descriptor instead.
 func (*CommitGrantRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{16}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CommitGrantRequest) GetApplication() string {
@@ -1175,7 +1512,7 @@ type Commitment struct {
 
 func (x *Commitment) Reset() {
 	*x = Commitment{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1524,7 @@ func (x *Commitment) String() string {
 func (*Commitment) ProtoMessage() {}
 
 func (x *Commitment) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[17]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1537,7 @@ func (x *Commitment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Commitment.ProtoReflect.Descriptor instead.
 func (*Commitment) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{17}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Commitment) GetName() string {
@@ -1314,7 +1651,7 @@ type BeneficiaryAccount struct {
 
 func (x *BeneficiaryAccount) Reset() {
 	*x = BeneficiaryAccount{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1326,7 +1663,7 @@ func (x *BeneficiaryAccount) String() string {
 func (*BeneficiaryAccount) ProtoMessage() {}
 
 func (x *BeneficiaryAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[18]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1339,7 +1676,7 @@ func (x *BeneficiaryAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeneficiaryAccount.ProtoReflect.Descriptor instead.
 func (*BeneficiaryAccount) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{18}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BeneficiaryAccount) GetHolder() string {
@@ -1410,7 +1747,7 @@ type MarkReportSubmittedRequest struct {
 
 func (x *MarkReportSubmittedRequest) Reset() {
 	*x = MarkReportSubmittedRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1759,7 @@ func (x *MarkReportSubmittedRequest) String() string {
 func (*MarkReportSubmittedRequest) ProtoMessage() {}
 
 func (x *MarkReportSubmittedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[19]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1772,7 @@ func (x *MarkReportSubmittedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkReportSubmittedRequest.ProtoReflect.Descriptor instead.
 func (*MarkReportSubmittedRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{19}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MarkReportSubmittedRequest) GetName() string {
@@ -1461,7 +1798,7 @@ type GetCommitmentRequest struct {
 
 func (x *GetCommitmentRequest) Reset() {
 	*x = GetCommitmentRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1810,7 @@ func (x *GetCommitmentRequest) String() string {
 func (*GetCommitmentRequest) ProtoMessage() {}
 
 func (x *GetCommitmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[20]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1823,7 @@ func (x *GetCommitmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommitmentRequest.ProtoReflect.Descriptor instead.
 func (*GetCommitmentRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{20}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetCommitmentRequest) GetName() string {
@@ -1507,7 +1844,7 @@ type CancelRemainingTranchesRequest struct {
 
 func (x *CancelRemainingTranchesRequest) Reset() {
 	*x = CancelRemainingTranchesRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1856,7 @@ func (x *CancelRemainingTranchesRequest) String() string {
 func (*CancelRemainingTranchesRequest) ProtoMessage() {}
 
 func (x *CancelRemainingTranchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[21]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1869,7 @@ func (x *CancelRemainingTranchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRemainingTranchesRequest.ProtoReflect.Descriptor instead.
 func (*CancelRemainingTranchesRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{21}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CancelRemainingTranchesRequest) GetName() string {
@@ -1560,7 +1897,7 @@ type UpdateBeneficiaryAccountRequest struct {
 
 func (x *UpdateBeneficiaryAccountRequest) Reset() {
 	*x = UpdateBeneficiaryAccountRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1572,7 +1909,7 @@ func (x *UpdateBeneficiaryAccountRequest) String() string {
 func (*UpdateBeneficiaryAccountRequest) ProtoMessage() {}
 
 func (x *UpdateBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[22]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1585,7 +1922,7 @@ func (x *UpdateBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{22}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpdateBeneficiaryAccountRequest) GetName() string {
@@ -1621,7 +1958,7 @@ type ApproveBeneficiaryAccountRequest struct {
 
 func (x *ApproveBeneficiaryAccountRequest) Reset() {
 	*x = ApproveBeneficiaryAccountRequest{}
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1970,7 @@ func (x *ApproveBeneficiaryAccountRequest) String() string {
 func (*ApproveBeneficiaryAccountRequest) ProtoMessage() {}
 
 func (x *ApproveBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_payments_v1_payments_proto_msgTypes[23]
+	mi := &file_guichet_payments_v1_payments_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +1983,7 @@ func (x *ApproveBeneficiaryAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveBeneficiaryAccountRequest.ProtoReflect.Descriptor instead.
 func (*ApproveBeneficiaryAccountRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{23}
+	return file_guichet_payments_v1_payments_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ApproveBeneficiaryAccountRequest) GetName() string {
@@ -1703,7 +2040,24 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x13ListTranchesRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"P\n" +
 	"\x14ListTranchesResponse\x128\n" +
-	"\btranches\x18\x01 \x03(\v2\x1c.guichet.payments.v1.TrancheR\btranches\"H\n" +
+	"\btranches\x18\x01 \x03(\v2\x1c.guichet.payments.v1.TrancheR\btranches\"m\n" +
+	"\x17ListCallTranchesRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\x12\x1f\n" +
+	"\x06filter\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x06filter\"\x95\x01\n" +
+	"\vCallTranche\x126\n" +
+	"\atranche\x18\x01 \x01(\v2\x1c.guichet.payments.v1.TrancheR\atranche\x12#\n" +
+	"\rproject_title\x18\x02 \x01(\tR\fprojectTitle\x12)\n" +
+	"\x10beneficiary_name\x18\x03 \x01(\tR\x0fbeneficiaryName\"X\n" +
+	"\x18ListCallTranchesResponse\x12<\n" +
+	"\btranches\x18\x01 \x03(\v2 .guichet.payments.v1.CallTrancheR\btranches\"<\n" +
+	"\x19ListPaymentBatchesRequest\x12\x1f\n" +
+	"\x06filter\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18dR\x06filter\"h\n" +
+	"\x1aListPaymentBatchesResponse\x12J\n" +
+	"\x0fpayment_batches\x18\x01 \x03(\v2!.guichet.payments.v1.PaymentBatchR\x0epaymentBatches\"O\n" +
+	"\x1aListPendingAccountsRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\"`\n" +
+	"\x1bListPendingAccountsResponse\x12A\n" +
+	"\vcommitments\x18\x01 \x03(\v2\x1f.guichet.payments.v1.CommitmentR\vcommitments\"H\n" +
 	"\x15CertifyTrancheRequest\x12/\n" +
 	"\x04name\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tranches/[a-z0-9]+$R\x04name\"F\n" +
 	"\x13OrderTrancheRequest\x12/\n" +
@@ -1798,10 +2152,13 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x03bic\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\x03bic\"\x90\x01\n" +
 	" ApproveBeneficiaryAccountRequest\x12O\n" +
 	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1b\n" +
-	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xe4\x0f\n" +
+	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xbb\x13\n" +
 	"\x0ePaymentService\x12~\n" +
 	"\rGetCallBudget\x12).guichet.payments.v1.GetCallBudgetRequest\x1a\x1f.guichet.payments.v1.CallBudget\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=calls/*/budget}\x12\x99\x01\n" +
-	"\fListTranches\x12(.guichet.payments.v1.ListTranchesRequest\x1a).guichet.payments.v1.ListTranchesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=calls/*/applications/*}/tranches\x12\x84\x01\n" +
+	"\fListTranches\x12(.guichet.payments.v1.ListTranchesRequest\x1a).guichet.payments.v1.ListTranchesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=calls/*/applications/*}/tranches\x12\x96\x01\n" +
+	"\x10ListCallTranches\x12,.guichet.payments.v1.ListCallTranchesRequest\x1a-.guichet.payments.v1.ListCallTranchesResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{parent=calls/*}/tranches\x12\x92\x01\n" +
+	"\x12ListPaymentBatches\x12..guichet.payments.v1.ListPaymentBatchesRequest\x1a/.guichet.payments.v1.ListPaymentBatchesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/payment-batches\x12\xa6\x01\n" +
+	"\x13ListPendingAccounts\x12/.guichet.payments.v1.ListPendingAccountsRequest\x1a0.guichet.payments.v1.ListPendingAccountsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=calls/*}/pendingAccounts\x12\x84\x01\n" +
 	"\x0eCertifyTranche\x12*.guichet.payments.v1.CertifyTrancheRequest\x1a\x1c.guichet.payments.v1.Tranche\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=tranches/*}:certify\x12~\n" +
 	"\fOrderTranche\x12(.guichet.payments.v1.OrderTrancheRequest\x1a\x1c.guichet.payments.v1.Tranche\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=tranches/*}:order\x12\x87\x01\n" +
 	"\x12CreatePaymentBatch\x12..guichet.payments.v1.CreatePaymentBatchRequest\x1a!.guichet.payments.v1.PaymentBatch\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/payment-batches\x12u\n" +
@@ -1829,84 +2186,101 @@ func file_guichet_payments_v1_payments_proto_rawDescGZIP() []byte {
 	return file_guichet_payments_v1_payments_proto_rawDescData
 }
 
-var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_guichet_payments_v1_payments_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_guichet_payments_v1_payments_proto_goTypes = []any{
 	(*CallBudget)(nil),                       // 0: guichet.payments.v1.CallBudget
 	(*GetCallBudgetRequest)(nil),             // 1: guichet.payments.v1.GetCallBudgetRequest
 	(*Tranche)(nil),                          // 2: guichet.payments.v1.Tranche
 	(*ListTranchesRequest)(nil),              // 3: guichet.payments.v1.ListTranchesRequest
 	(*ListTranchesResponse)(nil),             // 4: guichet.payments.v1.ListTranchesResponse
-	(*CertifyTrancheRequest)(nil),            // 5: guichet.payments.v1.CertifyTrancheRequest
-	(*OrderTrancheRequest)(nil),              // 6: guichet.payments.v1.OrderTrancheRequest
-	(*PaymentBatch)(nil),                     // 7: guichet.payments.v1.PaymentBatch
-	(*CreatePaymentBatchRequest)(nil),        // 8: guichet.payments.v1.CreatePaymentBatchRequest
-	(*GetAwardsCsvRequest)(nil),              // 9: guichet.payments.v1.GetAwardsCsvRequest
-	(*GetPain001Request)(nil),                // 10: guichet.payments.v1.GetPain001Request
-	(*TrancheOutcome)(nil),                   // 11: guichet.payments.v1.TrancheOutcome
-	(*ConfirmPaymentBatchRequest)(nil),       // 12: guichet.payments.v1.ConfirmPaymentBatchRequest
-	(*OpenCallBudgetRequest)(nil),            // 13: guichet.payments.v1.OpenCallBudgetRequest
-	(*PlannedTranche)(nil),                   // 14: guichet.payments.v1.PlannedTranche
-	(*Beneficiary)(nil),                      // 15: guichet.payments.v1.Beneficiary
-	(*CommitGrantRequest)(nil),               // 16: guichet.payments.v1.CommitGrantRequest
-	(*Commitment)(nil),                       // 17: guichet.payments.v1.Commitment
-	(*BeneficiaryAccount)(nil),               // 18: guichet.payments.v1.BeneficiaryAccount
-	(*MarkReportSubmittedRequest)(nil),       // 19: guichet.payments.v1.MarkReportSubmittedRequest
-	(*GetCommitmentRequest)(nil),             // 20: guichet.payments.v1.GetCommitmentRequest
-	(*CancelRemainingTranchesRequest)(nil),   // 21: guichet.payments.v1.CancelRemainingTranchesRequest
-	(*UpdateBeneficiaryAccountRequest)(nil),  // 22: guichet.payments.v1.UpdateBeneficiaryAccountRequest
-	(*ApproveBeneficiaryAccountRequest)(nil), // 23: guichet.payments.v1.ApproveBeneficiaryAccountRequest
-	(*timestamppb.Timestamp)(nil),            // 24: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),                // 25: google.api.HttpBody
+	(*ListCallTranchesRequest)(nil),          // 5: guichet.payments.v1.ListCallTranchesRequest
+	(*CallTranche)(nil),                      // 6: guichet.payments.v1.CallTranche
+	(*ListCallTranchesResponse)(nil),         // 7: guichet.payments.v1.ListCallTranchesResponse
+	(*ListPaymentBatchesRequest)(nil),        // 8: guichet.payments.v1.ListPaymentBatchesRequest
+	(*ListPaymentBatchesResponse)(nil),       // 9: guichet.payments.v1.ListPaymentBatchesResponse
+	(*ListPendingAccountsRequest)(nil),       // 10: guichet.payments.v1.ListPendingAccountsRequest
+	(*ListPendingAccountsResponse)(nil),      // 11: guichet.payments.v1.ListPendingAccountsResponse
+	(*CertifyTrancheRequest)(nil),            // 12: guichet.payments.v1.CertifyTrancheRequest
+	(*OrderTrancheRequest)(nil),              // 13: guichet.payments.v1.OrderTrancheRequest
+	(*PaymentBatch)(nil),                     // 14: guichet.payments.v1.PaymentBatch
+	(*CreatePaymentBatchRequest)(nil),        // 15: guichet.payments.v1.CreatePaymentBatchRequest
+	(*GetAwardsCsvRequest)(nil),              // 16: guichet.payments.v1.GetAwardsCsvRequest
+	(*GetPain001Request)(nil),                // 17: guichet.payments.v1.GetPain001Request
+	(*TrancheOutcome)(nil),                   // 18: guichet.payments.v1.TrancheOutcome
+	(*ConfirmPaymentBatchRequest)(nil),       // 19: guichet.payments.v1.ConfirmPaymentBatchRequest
+	(*OpenCallBudgetRequest)(nil),            // 20: guichet.payments.v1.OpenCallBudgetRequest
+	(*PlannedTranche)(nil),                   // 21: guichet.payments.v1.PlannedTranche
+	(*Beneficiary)(nil),                      // 22: guichet.payments.v1.Beneficiary
+	(*CommitGrantRequest)(nil),               // 23: guichet.payments.v1.CommitGrantRequest
+	(*Commitment)(nil),                       // 24: guichet.payments.v1.Commitment
+	(*BeneficiaryAccount)(nil),               // 25: guichet.payments.v1.BeneficiaryAccount
+	(*MarkReportSubmittedRequest)(nil),       // 26: guichet.payments.v1.MarkReportSubmittedRequest
+	(*GetCommitmentRequest)(nil),             // 27: guichet.payments.v1.GetCommitmentRequest
+	(*CancelRemainingTranchesRequest)(nil),   // 28: guichet.payments.v1.CancelRemainingTranchesRequest
+	(*UpdateBeneficiaryAccountRequest)(nil),  // 29: guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	(*ApproveBeneficiaryAccountRequest)(nil), // 30: guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	(*timestamppb.Timestamp)(nil),            // 31: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),                // 32: google.api.HttpBody
 }
 var file_guichet_payments_v1_payments_proto_depIdxs = []int32{
-	24, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
+	31, // 0: guichet.payments.v1.Tranche.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: guichet.payments.v1.ListTranchesResponse.tranches:type_name -> guichet.payments.v1.Tranche
-	24, // 2: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
-	11, // 3: guichet.payments.v1.ConfirmPaymentBatchRequest.outcomes:type_name -> guichet.payments.v1.TrancheOutcome
-	14, // 4: guichet.payments.v1.CommitGrantRequest.tranches:type_name -> guichet.payments.v1.PlannedTranche
-	15, // 5: guichet.payments.v1.CommitGrantRequest.beneficiary:type_name -> guichet.payments.v1.Beneficiary
-	2,  // 6: guichet.payments.v1.Commitment.tranches:type_name -> guichet.payments.v1.Tranche
-	24, // 7: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
-	24, // 8: guichet.payments.v1.Commitment.cancel_time:type_name -> google.protobuf.Timestamp
-	18, // 9: guichet.payments.v1.Commitment.account:type_name -> guichet.payments.v1.BeneficiaryAccount
-	18, // 10: guichet.payments.v1.Commitment.pending_account:type_name -> guichet.payments.v1.BeneficiaryAccount
-	24, // 11: guichet.payments.v1.BeneficiaryAccount.request_time:type_name -> google.protobuf.Timestamp
-	24, // 12: guichet.payments.v1.BeneficiaryAccount.approve_time:type_name -> google.protobuf.Timestamp
-	1,  // 13: guichet.payments.v1.PaymentService.GetCallBudget:input_type -> guichet.payments.v1.GetCallBudgetRequest
-	3,  // 14: guichet.payments.v1.PaymentService.ListTranches:input_type -> guichet.payments.v1.ListTranchesRequest
-	5,  // 15: guichet.payments.v1.PaymentService.CertifyTranche:input_type -> guichet.payments.v1.CertifyTrancheRequest
-	6,  // 16: guichet.payments.v1.PaymentService.OrderTranche:input_type -> guichet.payments.v1.OrderTrancheRequest
-	8,  // 17: guichet.payments.v1.PaymentService.CreatePaymentBatch:input_type -> guichet.payments.v1.CreatePaymentBatchRequest
-	9,  // 18: guichet.payments.v1.PaymentService.GetAwardsCsv:input_type -> guichet.payments.v1.GetAwardsCsvRequest
-	10, // 19: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
-	12, // 20: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
-	13, // 21: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
-	16, // 22: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
-	19, // 23: guichet.payments.v1.PaymentService.MarkReportSubmitted:input_type -> guichet.payments.v1.MarkReportSubmittedRequest
-	20, // 24: guichet.payments.v1.PaymentService.GetCommitment:input_type -> guichet.payments.v1.GetCommitmentRequest
-	21, // 25: guichet.payments.v1.PaymentService.CancelRemainingTranches:input_type -> guichet.payments.v1.CancelRemainingTranchesRequest
-	22, // 26: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:input_type -> guichet.payments.v1.UpdateBeneficiaryAccountRequest
-	23, // 27: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:input_type -> guichet.payments.v1.ApproveBeneficiaryAccountRequest
-	0,  // 28: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
-	4,  // 29: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
-	2,  // 30: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
-	2,  // 31: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
-	7,  // 32: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	25, // 33: guichet.payments.v1.PaymentService.GetAwardsCsv:output_type -> google.api.HttpBody
-	25, // 34: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
-	7,  // 35: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
-	0,  // 36: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
-	17, // 37: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
-	2,  // 38: guichet.payments.v1.PaymentService.MarkReportSubmitted:output_type -> guichet.payments.v1.Tranche
-	17, // 39: guichet.payments.v1.PaymentService.GetCommitment:output_type -> guichet.payments.v1.Commitment
-	17, // 40: guichet.payments.v1.PaymentService.CancelRemainingTranches:output_type -> guichet.payments.v1.Commitment
-	17, // 41: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
-	17, // 42: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
-	28, // [28:43] is the sub-list for method output_type
-	13, // [13:28] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	2,  // 2: guichet.payments.v1.CallTranche.tranche:type_name -> guichet.payments.v1.Tranche
+	6,  // 3: guichet.payments.v1.ListCallTranchesResponse.tranches:type_name -> guichet.payments.v1.CallTranche
+	14, // 4: guichet.payments.v1.ListPaymentBatchesResponse.payment_batches:type_name -> guichet.payments.v1.PaymentBatch
+	24, // 5: guichet.payments.v1.ListPendingAccountsResponse.commitments:type_name -> guichet.payments.v1.Commitment
+	31, // 6: guichet.payments.v1.PaymentBatch.create_time:type_name -> google.protobuf.Timestamp
+	18, // 7: guichet.payments.v1.ConfirmPaymentBatchRequest.outcomes:type_name -> guichet.payments.v1.TrancheOutcome
+	21, // 8: guichet.payments.v1.CommitGrantRequest.tranches:type_name -> guichet.payments.v1.PlannedTranche
+	22, // 9: guichet.payments.v1.CommitGrantRequest.beneficiary:type_name -> guichet.payments.v1.Beneficiary
+	2,  // 10: guichet.payments.v1.Commitment.tranches:type_name -> guichet.payments.v1.Tranche
+	31, // 11: guichet.payments.v1.Commitment.create_time:type_name -> google.protobuf.Timestamp
+	31, // 12: guichet.payments.v1.Commitment.cancel_time:type_name -> google.protobuf.Timestamp
+	25, // 13: guichet.payments.v1.Commitment.account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	25, // 14: guichet.payments.v1.Commitment.pending_account:type_name -> guichet.payments.v1.BeneficiaryAccount
+	31, // 15: guichet.payments.v1.BeneficiaryAccount.request_time:type_name -> google.protobuf.Timestamp
+	31, // 16: guichet.payments.v1.BeneficiaryAccount.approve_time:type_name -> google.protobuf.Timestamp
+	1,  // 17: guichet.payments.v1.PaymentService.GetCallBudget:input_type -> guichet.payments.v1.GetCallBudgetRequest
+	3,  // 18: guichet.payments.v1.PaymentService.ListTranches:input_type -> guichet.payments.v1.ListTranchesRequest
+	5,  // 19: guichet.payments.v1.PaymentService.ListCallTranches:input_type -> guichet.payments.v1.ListCallTranchesRequest
+	8,  // 20: guichet.payments.v1.PaymentService.ListPaymentBatches:input_type -> guichet.payments.v1.ListPaymentBatchesRequest
+	10, // 21: guichet.payments.v1.PaymentService.ListPendingAccounts:input_type -> guichet.payments.v1.ListPendingAccountsRequest
+	12, // 22: guichet.payments.v1.PaymentService.CertifyTranche:input_type -> guichet.payments.v1.CertifyTrancheRequest
+	13, // 23: guichet.payments.v1.PaymentService.OrderTranche:input_type -> guichet.payments.v1.OrderTrancheRequest
+	15, // 24: guichet.payments.v1.PaymentService.CreatePaymentBatch:input_type -> guichet.payments.v1.CreatePaymentBatchRequest
+	16, // 25: guichet.payments.v1.PaymentService.GetAwardsCsv:input_type -> guichet.payments.v1.GetAwardsCsvRequest
+	17, // 26: guichet.payments.v1.PaymentService.GetPain001:input_type -> guichet.payments.v1.GetPain001Request
+	19, // 27: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:input_type -> guichet.payments.v1.ConfirmPaymentBatchRequest
+	20, // 28: guichet.payments.v1.PaymentService.OpenCallBudget:input_type -> guichet.payments.v1.OpenCallBudgetRequest
+	23, // 29: guichet.payments.v1.PaymentService.CommitGrant:input_type -> guichet.payments.v1.CommitGrantRequest
+	26, // 30: guichet.payments.v1.PaymentService.MarkReportSubmitted:input_type -> guichet.payments.v1.MarkReportSubmittedRequest
+	27, // 31: guichet.payments.v1.PaymentService.GetCommitment:input_type -> guichet.payments.v1.GetCommitmentRequest
+	28, // 32: guichet.payments.v1.PaymentService.CancelRemainingTranches:input_type -> guichet.payments.v1.CancelRemainingTranchesRequest
+	29, // 33: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:input_type -> guichet.payments.v1.UpdateBeneficiaryAccountRequest
+	30, // 34: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:input_type -> guichet.payments.v1.ApproveBeneficiaryAccountRequest
+	0,  // 35: guichet.payments.v1.PaymentService.GetCallBudget:output_type -> guichet.payments.v1.CallBudget
+	4,  // 36: guichet.payments.v1.PaymentService.ListTranches:output_type -> guichet.payments.v1.ListTranchesResponse
+	7,  // 37: guichet.payments.v1.PaymentService.ListCallTranches:output_type -> guichet.payments.v1.ListCallTranchesResponse
+	9,  // 38: guichet.payments.v1.PaymentService.ListPaymentBatches:output_type -> guichet.payments.v1.ListPaymentBatchesResponse
+	11, // 39: guichet.payments.v1.PaymentService.ListPendingAccounts:output_type -> guichet.payments.v1.ListPendingAccountsResponse
+	2,  // 40: guichet.payments.v1.PaymentService.CertifyTranche:output_type -> guichet.payments.v1.Tranche
+	2,  // 41: guichet.payments.v1.PaymentService.OrderTranche:output_type -> guichet.payments.v1.Tranche
+	14, // 42: guichet.payments.v1.PaymentService.CreatePaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	32, // 43: guichet.payments.v1.PaymentService.GetAwardsCsv:output_type -> google.api.HttpBody
+	32, // 44: guichet.payments.v1.PaymentService.GetPain001:output_type -> google.api.HttpBody
+	14, // 45: guichet.payments.v1.PaymentService.ConfirmPaymentBatch:output_type -> guichet.payments.v1.PaymentBatch
+	0,  // 46: guichet.payments.v1.PaymentService.OpenCallBudget:output_type -> guichet.payments.v1.CallBudget
+	24, // 47: guichet.payments.v1.PaymentService.CommitGrant:output_type -> guichet.payments.v1.Commitment
+	2,  // 48: guichet.payments.v1.PaymentService.MarkReportSubmitted:output_type -> guichet.payments.v1.Tranche
+	24, // 49: guichet.payments.v1.PaymentService.GetCommitment:output_type -> guichet.payments.v1.Commitment
+	24, // 50: guichet.payments.v1.PaymentService.CancelRemainingTranches:output_type -> guichet.payments.v1.Commitment
+	24, // 51: guichet.payments.v1.PaymentService.UpdateBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	24, // 52: guichet.payments.v1.PaymentService.ApproveBeneficiaryAccount:output_type -> guichet.payments.v1.Commitment
+	35, // [35:53] is the sub-list for method output_type
+	17, // [17:35] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_guichet_payments_v1_payments_proto_init() }
@@ -1920,7 +2294,7 @@ func file_guichet_payments_v1_payments_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_payments_v1_payments_proto_rawDesc), len(file_guichet_payments_v1_payments_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

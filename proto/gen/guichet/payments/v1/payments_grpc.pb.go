@@ -22,6 +22,9 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	PaymentService_GetCallBudget_FullMethodName             = "/guichet.payments.v1.PaymentService/GetCallBudget"
 	PaymentService_ListTranches_FullMethodName              = "/guichet.payments.v1.PaymentService/ListTranches"
+	PaymentService_ListCallTranches_FullMethodName          = "/guichet.payments.v1.PaymentService/ListCallTranches"
+	PaymentService_ListPaymentBatches_FullMethodName        = "/guichet.payments.v1.PaymentService/ListPaymentBatches"
+	PaymentService_ListPendingAccounts_FullMethodName       = "/guichet.payments.v1.PaymentService/ListPendingAccounts"
 	PaymentService_CertifyTranche_FullMethodName            = "/guichet.payments.v1.PaymentService/CertifyTranche"
 	PaymentService_OrderTranche_FullMethodName              = "/guichet.payments.v1.PaymentService/OrderTranche"
 	PaymentService_CreatePaymentBatch_FullMethodName        = "/guichet.payments.v1.PaymentService/CreatePaymentBatch"
@@ -47,6 +50,15 @@ type PaymentServiceClient interface {
 	GetCallBudget(ctx context.Context, in *GetCallBudgetRequest, opts ...grpc.CallOption) (*CallBudget, error)
 	// Lists the tranches of a project: its owner organisation and staff.
 	ListTranches(ctx context.Context, in *ListTranchesRequest, opts ...grpc.CallOption) (*ListTranchesResponse, error)
+	// Lists the tranches of every project of a call, oldest first, optionally filtered by state
+	// (filter: state="CERTIFIED"): the work queues of the finance console. Finance, programme officer,
+	// auditor.
+	ListCallTranches(ctx context.Context, in *ListCallTranchesRequest, opts ...grpc.CallOption) (*ListCallTranchesResponse, error)
+	// Lists payment batches, newest first, optionally filtered by state (filter: state="EXPORTED").
+	// Accountant, auditor.
+	ListPaymentBatches(ctx context.Context, in *ListPaymentBatchesRequest, opts ...grpc.CallOption) (*ListPaymentBatchesResponse, error)
+	// Lists the commitments of a call whose corrected bank account awaits approval. Finance officer.
+	ListPendingAccounts(ctx context.Context, in *ListPendingAccountsRequest, opts ...grpc.CallOption) (*ListPendingAccountsResponse, error)
 	// Certifies that the milestone of a tranche is done ("service fait"). Programme officer.
 	CertifyTranche(ctx context.Context, in *CertifyTrancheRequest, opts ...grpc.CallOption) (*Tranche, error)
 	// Orders the payment of a certified tranche. Finance officer, not the certifier.
@@ -106,6 +118,36 @@ func (c *paymentServiceClient) ListTranches(ctx context.Context, in *ListTranche
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListTranchesResponse)
 	err := c.cc.Invoke(ctx, PaymentService_ListTranches_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) ListCallTranches(ctx context.Context, in *ListCallTranchesRequest, opts ...grpc.CallOption) (*ListCallTranchesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCallTranchesResponse)
+	err := c.cc.Invoke(ctx, PaymentService_ListCallTranches_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) ListPaymentBatches(ctx context.Context, in *ListPaymentBatchesRequest, opts ...grpc.CallOption) (*ListPaymentBatchesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPaymentBatchesResponse)
+	err := c.cc.Invoke(ctx, PaymentService_ListPaymentBatches_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) ListPendingAccounts(ctx context.Context, in *ListPendingAccountsRequest, opts ...grpc.CallOption) (*ListPendingAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPendingAccountsResponse)
+	err := c.cc.Invoke(ctx, PaymentService_ListPendingAccounts_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +294,15 @@ type PaymentServiceServer interface {
 	GetCallBudget(context.Context, *GetCallBudgetRequest) (*CallBudget, error)
 	// Lists the tranches of a project: its owner organisation and staff.
 	ListTranches(context.Context, *ListTranchesRequest) (*ListTranchesResponse, error)
+	// Lists the tranches of every project of a call, oldest first, optionally filtered by state
+	// (filter: state="CERTIFIED"): the work queues of the finance console. Finance, programme officer,
+	// auditor.
+	ListCallTranches(context.Context, *ListCallTranchesRequest) (*ListCallTranchesResponse, error)
+	// Lists payment batches, newest first, optionally filtered by state (filter: state="EXPORTED").
+	// Accountant, auditor.
+	ListPaymentBatches(context.Context, *ListPaymentBatchesRequest) (*ListPaymentBatchesResponse, error)
+	// Lists the commitments of a call whose corrected bank account awaits approval. Finance officer.
+	ListPendingAccounts(context.Context, *ListPendingAccountsRequest) (*ListPendingAccountsResponse, error)
 	// Certifies that the milestone of a tranche is done ("service fait"). Programme officer.
 	CertifyTranche(context.Context, *CertifyTrancheRequest) (*Tranche, error)
 	// Orders the payment of a certified tranche. Finance officer, not the certifier.
@@ -302,6 +353,15 @@ func (UnimplementedPaymentServiceServer) GetCallBudget(context.Context, *GetCall
 }
 func (UnimplementedPaymentServiceServer) ListTranches(context.Context, *ListTranchesRequest) (*ListTranchesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTranches not implemented")
+}
+func (UnimplementedPaymentServiceServer) ListCallTranches(context.Context, *ListCallTranchesRequest) (*ListCallTranchesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCallTranches not implemented")
+}
+func (UnimplementedPaymentServiceServer) ListPaymentBatches(context.Context, *ListPaymentBatchesRequest) (*ListPaymentBatchesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPaymentBatches not implemented")
+}
+func (UnimplementedPaymentServiceServer) ListPendingAccounts(context.Context, *ListPendingAccountsRequest) (*ListPendingAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPendingAccounts not implemented")
 }
 func (UnimplementedPaymentServiceServer) CertifyTranche(context.Context, *CertifyTrancheRequest) (*Tranche, error) {
 	return nil, status.Error(codes.Unimplemented, "method CertifyTranche not implemented")
@@ -395,6 +455,60 @@ func _PaymentService_ListTranches_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(PaymentServiceServer).ListTranches(ctx, req.(*ListTranchesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_ListCallTranches_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCallTranchesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ListCallTranches(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ListCallTranches_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ListCallTranches(ctx, req.(*ListCallTranchesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_ListPaymentBatches_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPaymentBatchesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ListPaymentBatches(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ListPaymentBatches_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ListPaymentBatches(ctx, req.(*ListPaymentBatchesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_ListPendingAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPendingAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ListPendingAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ListPendingAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ListPendingAccounts(ctx, req.(*ListPendingAccountsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -647,6 +761,18 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTranches",
 			Handler:    _PaymentService_ListTranches_Handler,
+		},
+		{
+			MethodName: "ListCallTranches",
+			Handler:    _PaymentService_ListCallTranches_Handler,
+		},
+		{
+			MethodName: "ListPaymentBatches",
+			Handler:    _PaymentService_ListPaymentBatches_Handler,
+		},
+		{
+			MethodName: "ListPendingAccounts",
+			Handler:    _PaymentService_ListPendingAccounts_Handler,
 		},
 		{
 			MethodName: "CertifyTranche",
