@@ -8,6 +8,7 @@ package paymentsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -2004,7 +2005,7 @@ var File_guichet_payments_v1_payments_proto protoreflect.FileDescriptor
 
 const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\n" +
-	"\"guichet/payments/v1/payments.proto\x12\x13guichet.payments.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n" +
+	"\"guichet/payments/v1/payments.proto\x12\x13guichet.payments.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xc6\x03\n" +
 	"\n" +
 	"CallBudget\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
@@ -2014,9 +2015,9 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"paid_cents\x18\x04 \x01(\x03R\tpaidCents\x12'\n" +
 	"\x0favailable_cents\x18\x05 \x01(\x03R\x0eavailableCents\x12.\n" +
 	"\x13advance_max_percent\x18\x06 \x01(\x05R\x11advanceMaxPercent\x12.\n" +
-	"\x13interim_max_percent\x18\a \x01(\x05R\x11interimMaxPercent\"L\n" +
+	"\x13interim_max_percent\x18\a \x01(\x05R\x11interimMaxPercent:\xab\x01\x92A\xa7\x012\xa4\x01{\"name\": \"calls/donnees-publiques-2026/budget\", \"envelopeCents\": \"1000000000\", \"committedCents\": \"40000000\", \"paidCents\": \"12000000\", \"availableCents\": \"960000000\"}\"L\n" +
 	"\x14GetCallBudgetRequest\x124\n" +
-	"\x04name\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^calls/[a-z0-9-]+/budget$R\x04name\"\x8a\x04\n" +
+	"\x04name\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^calls/[a-z0-9-]+/budget$R\x04name\"\x93\x06\n" +
 	"\aTranche\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x1a\n" +
@@ -2036,7 +2037,7 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"updateTime\x12\x16\n" +
 	"\x06report\x18\x0e \x01(\tR\x06report\x12!\n" +
 	"\fcancelled_by\x18\x0f \x01(\tR\vcancelledBy\x12/\n" +
-	"\x13cancellation_reason\x18\x10 \x01(\tR\x12cancellationReason\"_\n" +
+	"\x13cancellation_reason\x18\x10 \x01(\tR\x12cancellationReason:\x86\x02\x92A\x82\x022\xff\x01{\"name\": \"tranches/k3v4q2m5x7z8a9b2\", \"application\": \"calls/donnees-publiques-2026/applications/ng6zqibayhalb6fx\", \"sequence\": 2, \"title\": \"Pilot model\", \"amountCents\": \"20000000\", \"dueDate\": \"2027-09-30\", \"state\": \"CERTIFIED\", \"certifiedBy\": \"officer-1\"}\"_\n" +
 	"\x13ListTranchesRequest\x12H\n" +
 	"\x06parent\x18\x01 \x01(\tB0\xbaH-r+2)^calls/[a-z0-9-]+/applications/[a-z0-9]+$R\x06parent\"P\n" +
 	"\x14ListTranchesResponse\x128\n" +
@@ -2072,9 +2073,9 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"created_by\x18\x05 \x01(\tR\tcreatedBy\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x128\n" +
-	"\x18requested_execution_date\x18\a \x01(\tR\x16requestedExecutionDate\"`\n" +
+	"\x18requested_execution_date\x18\a \x01(\tR\x16requestedExecutionDate\"\xaf\x01\n" +
 	"\x19CreatePaymentBatchRequest\x12C\n" +
-	"\btranches\x18\x01 \x03(\tB'\xbaH$\x92\x01!\b\x01\x10\x90N\x18\x01\"\x18r\x162\x14^tranches/[a-z0-9]+$R\btranches\"Q\n" +
+	"\btranches\x18\x01 \x03(\tB'\xbaH$\x92\x01!\b\x01\x10\x90N\x18\x01\"\x18r\x162\x14^tranches/[a-z0-9]+$R\btranches:M\x92AJ2H{\"tranches\": [\"tranches/k3v4q2m5x7z8a9b2\", \"tranches/p2q3r4s5t6u7v8w9\"]}\"Q\n" +
 	"\x13GetAwardsCsvRequest\x12:\n" +
 	"\x04name\x18\x01 \x01(\tB&\xbaH#r!2\x1f^calls/[a-z0-9-]+/awards[.]csv$R\x04name\"K\n" +
 	"\x11GetPain001Request\x126\n" +
@@ -2082,10 +2083,10 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x0eTrancheOutcome\x125\n" +
 	"\atranche\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tranches/[a-z0-9]+$R\atranche\x12/\n" +
 	"\aoutcome\x18\x02 \x01(\tB\x15\xbaH\x12r\x10R\x04PAIDR\bREJECTEDR\aoutcome\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\x9f\x01\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\xe0\x02\n" +
 	"\x1aConfirmPaymentBatchRequest\x126\n" +
 	"\x04name\x18\x01 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^payment-batches/[a-z0-9]+$R\x04name\x12I\n" +
-	"\boutcomes\x18\x02 \x03(\v2#.guichet.payments.v1.TrancheOutcomeB\b\xbaH\x05\x92\x01\x02\b\x01R\boutcomes\"\xec\x01\n" +
+	"\boutcomes\x18\x02 \x03(\v2#.guichet.payments.v1.TrancheOutcomeB\b\xbaH\x05\x92\x01\x02\b\x01R\boutcomes:\xbe\x01\x92A\xba\x012\xb7\x01{\"outcomes\": [{\"tranche\": \"tranches/k3v4q2m5x7z8a9b2\", \"outcome\": \"PAID\"}, {\"tranche\": \"tranches/p2q3r4s5t6u7v8w9\", \"outcome\": \"REJECTED\", \"reason\": \"AC01 incorrect account number\"}]}\"\xec\x01\n" +
 	"\x15OpenCallBudgetRequest\x12-\n" +
 	"\x04call\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04call\x12.\n" +
 	"\x0eenvelope_cents\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\renvelopeCents\x129\n" +
@@ -2141,18 +2142,18 @@ const file_guichet_payments_v1_payments_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tranches/[a-z0-9]+$R\x04name\x127\n" +
 	"\x06report\x18\x02 \x01(\tB\x1f\xbaH\x1cr\x1a\x10\x01\x18\xac\x022\x13^[A-Za-z0-9._:/-]+$R\x06report\"g\n" +
 	"\x14GetCommitmentRequest\x12O\n" +
-	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\"\x95\x01\n" +
+	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\"\xea\x01\n" +
 	"\x1eCancelRemainingTranchesRequest\x12O\n" +
 	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\"\n" +
 	"\x06reason\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"\xac\x01\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason:S\x92AP2N{\"reason\": \"The final report is six months late and the project has stopped.\"}\"\xac\x01\n" +
 	"\x1fUpdateBeneficiaryAccountRequest\x12O\n" +
 	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1d\n" +
 	"\x04iban\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x0f\x182R\x04iban\x12\x19\n" +
-	"\x03bic\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\x03bic\"\x90\x01\n" +
+	"\x03bic\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\x03bic\"\xbe\x01\n" +
 	" ApproveBeneficiaryAccountRequest\x12O\n" +
 	"\x04name\x18\x01 \x01(\tB;\xbaH8r624^calls/[a-z0-9-]+/applications/[a-z0-9]+/commitment$R\x04name\x12\x1b\n" +
-	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban2\xbb\x13\n" +
+	"\x04iban\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x0fR\x04iban:,\x92A)2'{\"iban\": \"FR1420041010050500013M02606\"}2\xbb\x13\n" +
 	"\x0ePaymentService\x12~\n" +
 	"\rGetCallBudget\x12).guichet.payments.v1.GetCallBudgetRequest\x1a\x1f.guichet.payments.v1.CallBudget\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=calls/*/budget}\x12\x99\x01\n" +
 	"\fListTranches\x12(.guichet.payments.v1.ListTranchesRequest\x1a).guichet.payments.v1.ListTranchesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=calls/*/applications/*}/tranches\x12\x96\x01\n" +

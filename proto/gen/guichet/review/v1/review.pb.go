@@ -2302,7 +2302,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\x12#\n" +
 	"\baccepted\x18\x02 \x01(\bB\a\xbaH\x04j\x02\b\x01R\baccepted\x12.\n" +
 	"\texpertise\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x102\"\x06r\x04\x10\x01\x18@R\texpertise:Q\x92AN2L{\"accepted\": true, \"expertise\": [\"fiscalité\", \"apprentissage automatique\"]}\"\xfd\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x18@R\texpertise:Q\x92AN2L{\"accepted\": true, \"expertise\": [\"fiscalité\", \"apprentissage automatique\"]}\"\xde\x03\n" +
 	"\n" +
 	"Assignment\x12 \n" +
 	"\vapplication\x18\x01 \x01(\tR\vapplication\x12\x1a\n" +
@@ -2311,7 +2311,7 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\x11application_title\x18\x04 \x01(\tR\x10applicationTitle\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x121\n" +
-	"\x14conflict_declaration\x18\x06 \x01(\tR\x13conflictDeclaration\"K\n" +
+	"\x14conflict_declaration\x18\x06 \x01(\tR\x13conflictDeclaration:\xde\x01\x92A\xda\x012\xd7\x01{\"application\": \"calls/donnees-publiques-2026/applications/ng6zqibayhalb6fx\", \"reviewer\": \"reviewer-1\", \"state\": \"ASSIGNED\", \"applicationTitle\": \"Bankruptcy risk from tax data\", \"conflictDeclaration\": \"NO_CONFLICT\"}\"K\n" +
 	"\x16ListAssignmentsRequest\x121\n" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x06parent\"\xa9\x01\n" +
 	"\x17ListAssignmentsResponse\x12?\n" +
