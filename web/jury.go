@@ -86,7 +86,10 @@ type applicationData struct {
 	Assignment    *reviewv1.Assignment
 	Criteria      []*appv1.Criterion
 	Reviews       []*reviewv1.Review
-	Subject       string
+	// File is the application's content as the applications service shows it to the jury
+	// (never its bank details); nil before the no-conflict declaration.
+	File    *appv1.Application
+	Subject string
 	// Chosen keeps the scores and comment of a refused form.
 	Chosen  map[string]string
 	Comment string
@@ -114,6 +117,14 @@ func (c *console) showApplication(w http.ResponseWriter, r *http.Request, sess s
 	if d.Assignment == nil {
 		c.fail(w, r, http.StatusNotFound, "Ce dossier ne vous est pas attribué.", status.Error(codes.NotFound, appName))
 		return
+	}
+	if declared(d.Assignment.GetConflictDeclaration()) {
+		file, err := c.apps.GetApplication(ctx, &appv1.GetApplicationRequest{Name: appName})
+		if err != nil {
+			c.grpcFail(w, r, sess, err)
+			return
+		}
+		d.File = file
 	}
 	if d.Assignment.GetState() == "REVIEWED" {
 		reviews, err := c.review.ListReviews(ctx, &reviewv1.ListReviewsRequest{Parent: appName})

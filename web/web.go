@@ -44,6 +44,7 @@ type console struct {
 	rp       *relyingParty
 	sessions *sessions
 	calls    appv1.CallServiceClient
+	apps     appv1.ApplicationServiceClient
 	review   reviewv1.ReviewServiceClient
 	payments paymentsv1.PaymentServiceClient
 	logger   *slog.Logger
@@ -63,6 +64,7 @@ func Handler(o Options) (http.Handler, error) {
 		rp:       &relyingParty{issuer: o.Issuer, clientID: o.ClientID, clientSecret: o.ClientSecret, redirectURL: base + "/callback"},
 		sessions: &sessions{rdb: o.Redis, secure: !insecureDevelopmentURL(base)},
 		calls:    appv1.NewCallServiceClient(o.Applications),
+		apps:     appv1.NewApplicationServiceClient(o.Applications),
 		review:   reviewv1.NewReviewServiceClient(o.Review),
 		logger:   o.Logger,
 	}

@@ -90,7 +90,7 @@ async function reviewer() {
   await focusByTab(page, 'main button[type=submit]');
   await visit(s, 'reviewer-others-scores', () => Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]));
   await expectText(page, 'Notes de tous les évaluateurs', "others' scores");
-  const rows = await page.locator('main table tbody tr').count();
+  const rows = await page.locator('main table#reviews tbody tr').count();
   if (rows !== 3) throw new Error(`the reviewer sees ${rows} reviews after its own, want 3`);
   await expectText(page, `${REVIEWER} (vous)`, "others' scores");
   await s.context.close();
