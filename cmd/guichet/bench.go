@@ -161,14 +161,8 @@ func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) 
 		return nil, nil, err
 	}
 	pids = bench.Only{}
-	env := append(os.Environ(),
-		"GUICHET_POSTGRES_URL="+cfg.PostgresURL, "GUICHET_REDIS_URL="+cfg.RedisURL,
-		"GUICHET_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "GUICHET_TEMPORAL_TASK_QUEUE="+cfg.TaskQueue,
-		"GUICHET_GATEWAY_ADDR="+cfg.GatewayAddr, "GUICHET_WEB_ADDR="+cfg.WebAddr,
-		"GUICHET_APPLICATIONS_ADDR="+cfg.ApplicationsAddr, "GUICHET_REVIEW_ADDR="+cfg.ReviewAddr,
-		"GUICHET_PAYMENTS_ADDR="+cfg.PaymentsAddr, "GUICHET_OIDC_ISSUER="+cfg.OIDCIssuer,
-		"GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+cfg.DevIssuerKeyFile, "GUICHET_DATA_DIR="+dir,
-		"GUICHET_RATE_LIMIT_PER_MINUTE=1000000", "GUICHET_REGISTRY_URL=off", "GUICHET_SMTP_ADDR="+cfg.SMTPAddr)
+	cfg.DataDir, cfg.DevIssuer, cfg.RateLimitPerMinute, cfg.RegistryURL = dir, true, 1_000_000, "off"
+	env := append(os.Environ(), cfg.Environ()...)
 	var cmds []*exec.Cmd
 	stop = func() {
 		for _, c := range cmds {

@@ -130,3 +130,42 @@ func envDuration(key string, def time.Duration) time.Duration {
 	}
 	return def
 }
+
+// Environ is the environment that makes FromEnv return c: what a process passes to the targets it
+// starts (the benchmark, the end-to-end tests), so that they share its configuration.
+func (c Config) Environ() []string {
+	kv := [][2]string{
+		{"GUICHET_DATA_DIR", c.DataDir},
+		{"GUICHET_POSTGRES_URL", c.PostgresURL},
+		{"GUICHET_REDIS_URL", c.RedisURL},
+		{"GUICHET_TEMPORAL_ADDRESS", c.TemporalAddress},
+		{"GUICHET_TEMPORAL_NAMESPACE", c.TemporalNamespace},
+		{"GUICHET_TEMPORAL_TASK_QUEUE", c.TaskQueue},
+		{"GUICHET_GATEWAY_ADDR", c.GatewayAddr},
+		{"GUICHET_WEB_ADDR", c.WebAddr},
+		{"GUICHET_APPLICATIONS_ADDR", c.ApplicationsAddr},
+		{"GUICHET_REVIEW_ADDR", c.ReviewAddr},
+		{"GUICHET_PAYMENTS_ADDR", c.PaymentsAddr},
+		{"GUICHET_OIDC_ISSUER", c.OIDCIssuer},
+		{"GUICHET_OIDC_AUDIENCE", c.OIDCAudience},
+		{"GUICHET_WEB_URL", c.WebURL},
+		{"GUICHET_WEB_CLIENT_ID", c.WebClientID},
+		{"GUICHET_WEB_CLIENT_SECRET", c.WebClientSecret},
+		{"GUICHET_DEV_ISSUER", strconv.FormatBool(c.DevIssuer)},
+		{"GUICHET_DEV_ISSUER_KEY", c.DevIssuerKeyFile},
+		{"GUICHET_RATE_LIMIT_PER_MINUTE", strconv.Itoa(c.RateLimitPerMinute)},
+		{"GUICHET_IDEMPOTENCY_TTL", c.IdempotencyTTL.String()},
+		{"GUICHET_REGISTRY_URL", c.RegistryURL},
+		{"GUICHET_SMTP_ADDR", c.SMTPAddr},
+		{"GUICHET_MAIL_FROM", c.MailFrom},
+		{"GUICHET_PROGRAMME_OFFICE_EMAIL", c.ProgrammeOfficeEmail},
+		{"GUICHET_SMTP_USERNAME", c.SMTPUsername},
+		{"GUICHET_SMTP_PASSWORD", c.SMTPPassword},
+		{"GUICHET_SMTP_STARTTLS", strconv.FormatBool(c.SMTPStartTLS)},
+	}
+	out := make([]string, 0, len(kv))
+	for _, e := range kv {
+		out = append(out, e[0]+"="+e[1])
+	}
+	return out
+}

@@ -47,15 +47,7 @@ func startProcesses(t *testing.T, cfg config.Config) *processes {
 		t.Fatalf("build: %v\n%s", buildOnce.err, buildOnce.out)
 	}
 	p := &processes{t: t, bin: buildOnce.bin, logs: t.TempDir(), cmds: map[server.Target]*exec.Cmd{}, done: map[server.Target]chan struct{}{},
-		env: append(os.Environ(),
-			"GUICHET_POSTGRES_URL="+cfg.PostgresURL, "GUICHET_REDIS_URL="+cfg.RedisURL,
-			"GUICHET_TEMPORAL_ADDRESS="+cfg.TemporalAddress, "GUICHET_TEMPORAL_TASK_QUEUE="+cfg.TaskQueue,
-			"GUICHET_GATEWAY_ADDR="+cfg.GatewayAddr, "GUICHET_WEB_ADDR="+cfg.WebAddr,
-			"GUICHET_APPLICATIONS_ADDR="+cfg.ApplicationsAddr, "GUICHET_REVIEW_ADDR="+cfg.ReviewAddr,
-			"GUICHET_PAYMENTS_ADDR="+cfg.PaymentsAddr, "GUICHET_OIDC_ISSUER="+cfg.OIDCIssuer,
-			"GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+cfg.DevIssuerKeyFile,
-			"GUICHET_RATE_LIMIT_PER_MINUTE=100000", "GUICHET_DATA_DIR="+cfg.DataDir, "GUICHET_REGISTRY_URL="+cfg.RegistryURL,
-			"GUICHET_SMTP_ADDR="+cfg.SMTPAddr, "GUICHET_MAIL_FROM="+cfg.MailFrom)}
+		env: append(os.Environ(), cfg.Environ()...)}
 	for _, target := range server.Order {
 		p.start(target)
 	}
