@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -13,14 +14,21 @@ import (
 )
 
 // recordHistory writes the workflow history of an application to the file named by
-// GUICHET_RECORD_HISTORY, to refresh the replay tests' histories in workflows/application/testdata.
+// GUICHET_RECORD_HISTORY, and its call's to GUICHET_RECORD_CALL_HISTORY, to refresh the replay
+// tests' histories in workflows/application/testdata and workflows/call/testdata.
 func recordHistory(t *testing.T, temporal client.Client, application string) {
-	path := os.Getenv("GUICHET_RECORD_HISTORY")
+	writeHistory(t, temporal, flow.ApplicationWorkflowID(application), os.Getenv("GUICHET_RECORD_HISTORY"))
+	call := application[:strings.Index(application, "/applications/")]
+	writeHistory(t, temporal, flow.CallWorkflowID(call), os.Getenv("GUICHET_RECORD_CALL_HISTORY"))
+}
+
+// writeHistory writes a workflow's history so far to path ("" writes nothing).
+func writeHistory(t *testing.T, temporal client.Client, workflowID, path string) {
 	if path == "" {
 		return
 	}
 	ctx := context.Background()
-	it := temporal.GetWorkflowHistory(ctx, flow.ApplicationWorkflowID(application), "", false, 0)
+	it := temporal.GetWorkflowHistory(ctx, workflowID, "", false, 0)
 	h := &historypb.History{}
 	for it.HasNext() {
 		e, err := it.Next()
