@@ -38,6 +38,9 @@ func InvalidArgument(violations ...Violation) error {
 func validateUnary(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		if msg, ok := req.(proto.Message); ok {
+			if nul := nulViolations(msg.ProtoReflect(), ""); len(nul) > 0 {
+				return nil, InvalidArgument(nul...)
+			}
 			if err := v.Validate(msg); err != nil {
 				var verr *protovalidate.ValidationError
 				if errors.As(err, &verr) {

@@ -206,6 +206,9 @@ func TestBadInputNamesTheField(t *testing.T) {
 	alice := f.as(auth.Applicant, "alice", dinum)
 	_, err := f.apps.CreateApplication(alice, &appv1.CreateApplicationRequest{Parent: c.GetName(), Application: &appv1.Application{Summary: "no title"}})
 	violationOn(t, err, "application.title")
+	// The service refuses a NUL character itself (PostgreSQL cannot store it), whoever calls it.
+	_, err = f.apps.CreateApplication(alice, &appv1.CreateApplicationRequest{Parent: c.GetName(), Application: &appv1.Application{Title: "Draft\x00"}})
+	violationOn(t, err, "application.title")
 	app := completeApplication()
 	app.Applicant.Siret = "12345678901234"
 	_, err = f.apps.CreateApplication(alice, &appv1.CreateApplicationRequest{Parent: c.GetName(), Application: app})

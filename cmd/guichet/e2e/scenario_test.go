@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/guichet/guichet/cmd/guichet/internal/bench"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,28 +30,8 @@ const (
 // traceID is sent with the submission so that the in-process test can follow its trace.
 var traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
-func application(title string) map[string]any {
-	return map[string]any{
-		"title":              title,
-		"summary":            "Predicting business-bankruptcy risk from tax data",
-		"applicant":          map[string]any{"legalName": "Direction interministérielle du numérique", "siret": dinum},
-		"contact":            map[string]any{"name": "Alice Martin", "email": "alice@example.org"},
-		"datasets":           []string{"https://www.data.gouv.fr/fr/datasets/base-sirene"},
-		"projectBudgetCents": 100_000_000,
-		// €400,000 requested in three tranches due after the call closes: the advance (30%, at most
-		// 30%), an interim tranche (50%: with the advance at most 80%) and the balance (20%, at least 20%).
-		"requestedAmountCents": 40_000_000,
-		"milestones": []map[string]any{
-			{"title": "Project started", "dueDate": monthsAhead(3), "trancheAmountCents": 12_000_000},
-			{"title": "Model trained", "dueDate": monthsAhead(6), "trancheAmountCents": 20_000_000},
-			{"title": "Model delivered", "dueDate": monthsAhead(12), "trancheAmountCents": 8_000_000},
-		},
-		"bankAccount": map[string]any{"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "holder": "DINUM"},
-	}
-}
-
-// monthsAhead is the date n months from today, a milestone's due date.
-func monthsAhead(n int) string { return time.Now().AddDate(0, n, 0).Format(time.DateOnly) }
+// application is a complete application of alice's organisation (DINUM).
+func application(title string) map[string]any { return bench.Application(title) }
 
 // scenario drives one application from submission to its paid tranche through the REST gateway
 // only, reading the receipt email in mailbox, and returns the application's name.

@@ -103,11 +103,13 @@ func (p Platform) CreateCall(ctx context.Context) (string, error) {
 	return "calls/" + id, err
 }
 
-// Application is a complete application body, as an applicant of the deadline rush sends it.
-func Application(i int) map[string]any {
+// Application is a complete application body that respects the demo call's rules (€400,000 of a
+// €1,000,000 budget, three tranches of 30/50/20% due after a call closing within the month), as the
+// benchmark, the chaos run and the end-to-end tests send it.
+func Application(title string) map[string]any {
 	due := func(months int) string { return time.Now().AddDate(0, months, 0).Format(time.DateOnly) }
 	return map[string]any{
-		"title":                fmt.Sprintf("Public data project %d", i),
+		"title":                title,
 		"summary":              "Predicting business-bankruptcy risk from public tax and company data.",
 		"applicant":            map[string]any{"legalName": "Direction interministérielle du numérique", "siret": "13002526500013"},
 		"contact":              map[string]any{"name": "Alice Martin", "email": "alice@example.org"},
@@ -146,7 +148,7 @@ func (p Platform) Rush(ctx context.Context, call string, n, concurrency int) (Ru
 			defer wg.Done()
 			for i := range jobs {
 				t0 := time.Now()
-				draft, _, err := p.post(ctx, "/v1/"+call+"/applications", tokens[i], Application(i))
+				draft, _, err := p.post(ctx, "/v1/"+call+"/applications", tokens[i], Application(fmt.Sprintf("Public data project %d", i)))
 				create.Add(time.Since(t0))
 				if err == nil {
 					name, _ := draft["name"].(string)

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"github.com/guichet/guichet/cmd/guichet/internal/bench"
 	"io"
 	"net/http"
 	"slices"
@@ -135,25 +136,6 @@ func (d *driver) openCall(ctx context.Context) (time.Time, error) {
 	return closes, err
 }
 
-func application(i int) map[string]any {
-	due := func(months int) string { return time.Now().AddDate(0, months, 0).Format(time.DateOnly) }
-	return map[string]any{
-		"title":                fmt.Sprintf("Chaos project %d", i),
-		"summary":              "Predicting business-bankruptcy risk from public tax and company data.",
-		"applicant":            map[string]any{"legalName": "Direction interministérielle du numérique", "siret": siret},
-		"contact":              map[string]any{"name": "Alice Martin", "email": "alice@example.org"},
-		"datasets":             []string{"https://www.data.gouv.fr/fr/datasets/base-sirene"},
-		"projectBudgetCents":   100_000_000,
-		"requestedAmountCents": 40_000_000,
-		"milestones": []map[string]any{
-			{"title": "Project started", "dueDate": due(3), "trancheAmountCents": 12_000_000},
-			{"title": "Model trained", "dueDate": due(6), "trancheAmountCents": 20_000_000},
-			{"title": "Model delivered", "dueDate": due(12), "trancheAmountCents": 8_000_000},
-		},
-		"bankAccount": map[string]any{"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "holder": "DINUM"},
-	}
-}
-
 func (d *driver) submitAll(ctx context.Context) error {
 	d.apps = make([]string, d.n)
 	return d.each(d.n, func(i int) error {
@@ -161,7 +143,7 @@ func (d *driver) submitAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		draft, err := d.c.expect(ctx, http.MethodPost, "/v1/"+d.call+"/applications", tok, application(i), http.StatusCreated)
+		draft, err := d.c.expect(ctx, http.MethodPost, "/v1/"+d.call+"/applications", tok, bench.Application(fmt.Sprintf("Chaos project %d", i)), http.StatusCreated)
 		if err != nil {
 			return err
 		}
