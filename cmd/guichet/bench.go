@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/guichet/guichet/cmd/guichet/internal/bench"
+	"github.com/guichet/guichet/cmd/guichet/internal/chaos"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/config"
@@ -26,7 +28,9 @@ func benchCmd() *cobra.Command {
 	var (
 		url                                            string
 		applicants, concurrency, healthz, starts, wait int
-		out                                            string
+		out, profileDir                                string
+		profileSeconds, backlog, pgbenchSeconds        int
+		lifecycle                                      int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -38,9 +42,27 @@ stops them at the end. With --url, it measures a running platform whose developm
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			cfg := config.FromEnv()
-			var only bench.Only
+			var (
+				only   bench.Only
+				pprofs map[string]string
+			)
+			var temporal *devstack.Temporal
+			if url == "" && backlog > 0 {
+				// Its own Temporal dev server, which the backlog phase stops and starts again.
+				t, stopTemporal, err := startTemporal(ctx)
+				if err != nil {
+					return err
+				}
+				defer stopTemporal()
+				temporal = t
+			}
 			if url == "" {
-				stop, pids, err := startTargets(&cfg)
+				own := ""
+				if temporal != nil {
+					own = temporal.Address
+				}
+				stop, pids, profiles, err := startTargets(&cfg, own, profileDir != "")
+				pprofs = profiles
 				only = pids
 				if err != nil {
 					return err
@@ -69,16 +91,43 @@ stops them at the end. With --url, it measures a running platform whose developm
 			if err != nil {
 				return err
 			}
+			profiled := bench.CPUProfiles(ctx, pprofs, profileDir, time.Duration(profileSeconds)*time.Second)
 			if r.Rush, err = p.Rush(ctx, call, applicants, concurrency); err != nil {
+				return err
+			}
+			if err := profiled(); err != nil {
 				return err
 			}
 			rushEnd := r.Rush.Start.Add(time.Duration(r.Rush.Seconds * float64(time.Second)))
 			if r.Drain, err = bench.WaitForWorkflows(ctx, tc, r.Rush.Names, rushEnd, time.Duration(wait)*time.Second); err != nil {
 				return fmt.Errorf("waiting for the workflows: %w", err)
 			}
+			if temporal != nil {
+				b, err := p.Backlog(ctx, call, backlog, concurrency, temporal, tc, time.Duration(wait)*time.Second)
+				if err != nil {
+					return err
+				}
+				r.Backlog = &b
+			}
 			r.Healthz = p.Healthz(ctx, healthz, concurrency)
+			if r.PlainHandler, err = bench.PlainHandler(ctx, p.HTTP, healthz, concurrency); err != nil {
+				return err
+			}
+			if pgbenchSeconds > 0 {
+				if r.PGBench, err = bench.PGBench(ctx, cfg.PostgresURL, concurrency, time.Duration(pgbenchSeconds)*time.Second); err != nil {
+					return err
+				}
+			}
 			r.TemporalStarts = bench.TemporalStarts(ctx, tc, starts, concurrency)
 			r.After = bench.Aggregate(bench.Processes(bench.Patterns, only))
+			if lifecycle > 0 {
+				// After the other stages, so its stack of its own shares the machine with nothing.
+				l, err := runLifecycle(ctx, lifecycle, concurrency, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				r.Lifecycle = &l
+			}
 			r.Finish()
 			r.Table(cmd.OutOrStdout())
 			if out != "" {
@@ -94,6 +143,9 @@ stops them at the end. With --url, it measures a running platform whose developm
 				}
 				_, _ = fmt.Fprintln(cmd.OutOrStdout(), "results:", out)
 			}
+			if r.Lifecycle != nil && !r.Lifecycle.Held() {
+				return fmt.Errorf("the lifecycle did not end with every invariant held: %+v", r.Lifecycle.Invariants)
+			}
 			if r.Rush.Errors > 0 {
 				return fmt.Errorf("%d of %d applications failed, e.g. %v", r.Rush.Errors, r.Rush.Applications, r.Rush.ErrorSamples)
 			}
@@ -107,7 +159,59 @@ stops them at the end. With --url, it measures a running platform whose developm
 	cmd.Flags().IntVar(&starts, "starts", 500, "raw Temporal workflow starts of the Temporal baseline")
 	cmd.Flags().IntVar(&wait, "wait", 600, "seconds to wait for the outbox to start every workflow")
 	cmd.Flags().StringVar(&out, "out", "", "write the results as JSON to this file")
+	cmd.Flags().StringVar(&profileDir, "profile", "", "write a CPU profile of each target taken during the rush to this folder (go tool pprof)")
+	cmd.Flags().IntVar(&lifecycle, "lifecycle", 0, "applications taken through the whole lifecycle on a durable stack of the benchmark's own (0: skip)")
+	cmd.Flags().IntVar(&backlog, "backlog", 0, "applications of a second rush made while the benchmark's own Temporal dev server is stopped, then drained (not with --url)")
+	cmd.Flags().IntVar(&pgbenchSeconds, "pgbench-seconds", 10, "length of the pgbench run against the platform's PostgreSQL (0: skip)")
+	cmd.Flags().IntVar(&profileSeconds, "profile-seconds", 8, "length of the CPU profiles, from the start of the rush")
 	return cmd
+}
+
+// runLifecycle is stage 3: the chaos run's lifecycle and checks, without faults, on its own stack.
+func runLifecycle(ctx context.Context, n, concurrency int, progress io.Writer) (bench.Lifecycle, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return bench.Lifecycle{}, err
+	}
+	dir, err := devstack.TempDir("guichet-bench-lifecycle-")
+	if err != nil {
+		return bench.Lifecycle{}, err
+	}
+	res, err := chaos.Run(ctx, chaos.Options{Bin: exe, Dir: dir, Applications: n, Concurrency: min(concurrency, 16), BatchSize: 50,
+		Seed: 1, Wait: 10 * time.Minute, Out: progress, NoFaults: true})
+	if err != nil {
+		return bench.Lifecycle{}, fmt.Errorf("lifecycle (logs in %s): %w", dir, err)
+	}
+	l := res.Lifecycle()
+	if l.Held() {
+		_ = os.RemoveAll(dir)
+	}
+	return l, nil
+}
+
+// startTemporal starts a Temporal dev server of the benchmark's own (in-memory store) on free ports.
+func startTemporal(ctx context.Context) (*devstack.Temporal, func(), error) {
+	bin, err := devstack.TemporalBinary()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp("", "guichet-bench-temporal-")
+	if err != nil {
+		return nil, nil, err
+	}
+	port, err := devstack.FreePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	ui, err := devstack.FreePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := devstack.StartTemporal(ctx, bin, dir, port, ui, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, func() { _ = t.Stop(); _ = os.RemoveAll(dir) }, nil
 }
 
 func waitReady(ctx context.Context, p bench.Platform, timeout time.Duration) error {
@@ -130,12 +234,16 @@ func waitReady(ctx context.Context, p bench.Platform, timeout time.Duration) err
 
 // startTargets runs each target as its own process of this binary on free ports, on the
 // components of the environment (GUICHET_TEST_* under `guichet testenv`), and points cfg at them.
-func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) {
+// A temporal address, when given, replaces the environment's. With profile, each target also serves its Go profiles on a loopback port (pprofs: target → address).
+func startTargets(cfg *config.Config, temporal string, profile bool) (stop func(), pids bench.Only, pprofs map[string]string, err error) {
 	for env, field := range map[string]*string{"GUICHET_TEST_POSTGRES_URL": &cfg.PostgresURL, "GUICHET_TEST_REDIS_URL": &cfg.RedisURL,
 		"GUICHET_TEST_TEMPORAL_ADDRESS": &cfg.TemporalAddress, "GUICHET_TEST_SMTP_ADDR": &cfg.SMTPAddr} {
 		if v := os.Getenv(env); v != "" {
 			*field = v
 		}
+	}
+	if temporal != "" {
+		cfg.TemporalAddress = temporal
 	}
 	port := func() string {
 		p, err := devstack.FreePort()
@@ -146,7 +254,7 @@ func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) 
 	}
 	dir, err := os.MkdirTemp("", "guichet-bench-")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cfg.GatewayAddr, cfg.WebAddr = port(), port()
 	cfg.ApplicationsAddr, cfg.ReviewAddr, cfg.PaymentsAddr = port(), port(), port()
@@ -154,11 +262,11 @@ func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) 
 	cfg.DevIssuerKeyFile = filepath.Join(dir, "dev-issuer-key.json")
 	cfg.TaskQueue = "bench-" + ids.New()
 	if _, err := auth.LoadDevIssuer(cfg.OIDCIssuer, cfg.OIDCAudience, cfg.DevIssuerKeyFile); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pids = bench.Only{}
 	cfg.DataDir, cfg.DevIssuer, cfg.RateLimitPerMinute, cfg.RegistryURL = dir, true, 1_000_000, "off"
@@ -183,17 +291,25 @@ func startTargets(cfg *config.Config) (stop func(), pids bench.Only, err error) 
 		log, err := os.Create(filepath.Join(dir, string(t)+".log"))
 		if err != nil {
 			stop()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		c := exec.Command(exe, "serve", "--target="+string(t))
+		args := []string{"serve", "--target=" + string(t)}
+		if profile {
+			if pprofs == nil {
+				pprofs = map[string]string{}
+			}
+			pprofs[string(t)] = port()
+			args = append(args, "--pprof="+pprofs[string(t)])
+		}
+		c := exec.Command(exe, args...)
 		c.Env, c.Stdout, c.Stderr = env, log, log
 		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := c.Start(); err != nil {
 			stop()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cmds = append(cmds, c)
 		pids["guichet-"+string(t)] = map[int]bool{c.Process.Pid: true}
 	}
-	return stop, pids, nil
+	return stop, pids, pprofs, nil
 }

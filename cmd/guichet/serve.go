@@ -14,7 +14,7 @@ import (
 )
 
 func serveCmd() *cobra.Command {
-	var target string
+	var target, pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run targets: all, or one or more of applications, review, payments, worker, gateway, web",
@@ -23,10 +23,17 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return server.Run(cmd.Context(), targets, server.Options{Config: config.FromEnv(), Logger: telemetry.NewLogger(slog.LevelInfo)})
+			logger := telemetry.NewLogger(slog.LevelInfo)
+			if pprofAddr != "" {
+				if err := servePprof(pprofAddr, logger); err != nil {
+					return err
+				}
+			}
+			return server.Run(cmd.Context(), targets, server.Options{Config: config.FromEnv(), Logger: logger})
 		},
 	}
 	cmd.Flags().StringVar(&target, "target", "all", "targets to run, comma-separated")
+	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve the Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	return cmd
 }
 

@@ -119,3 +119,33 @@ func TestPolicyAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// A verified token is remembered until it expires: a second request with it skips the signature
+// check, and an expired one is refused even when remembered.
+func TestVerifierRemembersTokensUntilTheyExpire(t *testing.T) {
+	iss, v := newIssuer(t)
+	now := time.Now()
+	v.now = func() time.Time { return now }
+	tok, err := iss.Mint(Claims{Subject: "alice", Role: "applicant", Siret: "13002526500013"}, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		p, err := v.Verify(context.Background(), tok)
+		if err != nil || p.Subject != "alice" {
+			t.Fatalf("Verify = %+v, %v", p, err)
+		}
+	}
+	if v.verified.Len() != 1 {
+		t.Fatalf("%d tokens remembered, want 1", v.verified.Len())
+	}
+	// A token that differs by one character is checked, not matched against the remembered one.
+	tampered := tok[:len(tok)-2] + map[bool]string{true: "A", false: "B"}[tok[len(tok)-2] != 'A'] + tok[len(tok)-1:]
+	if _, err := v.Verify(context.Background(), tampered); err == nil {
+		t.Fatal("a tampered token was accepted")
+	}
+	now = now.Add(11 * time.Minute)
+	if _, err := v.Verify(context.Background(), tok); err == nil {
+		t.Fatal("an expired token was accepted from memory")
+	}
+}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // ErrNoToken is returned when a request carries no bearer token.
@@ -26,11 +28,29 @@ type Verifier struct {
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
+
+	// verified remembers the tokens already checked (by their SHA-256) until they expire, and for
+	// at most verifiedFor: a signature check costs more than the rest of a request's handling, and
+	// one token authorises many requests. The bound means a key withdrawn from the issuer's JWKS
+	// stops being honoured within verifiedFor.
+	verified *expirable.LRU[[sha256.Size]byte, verifiedToken]
+	now      func() time.Time
 }
+
+type verifiedToken struct {
+	principal Principal
+	expiry    time.Time
+}
+
+const (
+	verifiedFor      = time.Minute
+	verifiedCapacity = 20_000
+)
 
 // NewVerifier returns a verifier for tokens of issuer meant for audience.
 func NewVerifier(issuer, audience string) *Verifier {
-	return &Verifier{issuer: strings.TrimRight(issuer, "/"), audience: audience, client: &http.Client{Timeout: 5 * time.Second}}
+	return &Verifier{issuer: strings.TrimRight(issuer, "/"), audience: audience, client: &http.Client{Timeout: 5 * time.Second},
+		verified: expirable.NewLRU[[sha256.Size]byte, verifiedToken](verifiedCapacity, nil, verifiedFor), now: time.Now}
 }
 
 func (v *Verifier) load(ctx context.Context) (*oidc.IDTokenVerifier, error) {
@@ -66,6 +86,7 @@ func (v *Verifier) load(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 	v.verifier = oidc.NewVerifier(doc.Issuer, keys, &oidc.Config{
 		ClientID:             v.audience,
 		SupportedSigningAlgs: []string{oidc.ES256, oidc.RS256},
+		Now:                  v.now,
 	})
 	return v.verifier, nil
 }
@@ -74,6 +95,13 @@ func (v *Verifier) load(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" {
 		return Principal{}, ErrNoToken
+	}
+	key := sha256.Sum256([]byte(raw))
+	if hit, ok := v.verified.Get(key); ok {
+		if v.now().Before(hit.expiry) {
+			return hit.principal, nil
+		}
+		v.verified.Remove(key)
 	}
 	verifier, err := v.load(ctx)
 	if err != nil {
@@ -87,7 +115,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if err := tok.Claims(&c); err != nil {
 		return Principal{}, err
 	}
-	return c.Principal(raw)
+	p, err := c.Principal(raw)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.verified.Add(key, verifiedToken{principal: p, expiry: tok.Expiry})
+	return p, nil
 }
 
 // BearerToken extracts the token of an "Authorization: Bearer <token>" value; "" when absent.

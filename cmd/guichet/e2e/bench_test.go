@@ -1,9 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"strings"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,38 +13,53 @@ import (
 	"github.com/guichet/guichet/platform/testenv"
 )
 
-// TestBenchmarkRunsAtSmallSize keeps `guichet bench` runnable: a small rush against an all-in-one
-// platform, every application submitted, every workflow started, the figures printed.
+// TestBenchmarkRunsAtSmallSize keeps `guichet bench` runnable as the README gives it: the command
+// starts every target as its own process, makes a small rush, a second rush while its own Temporal
+// dev server is stopped, drains that backlog once Temporal is back, measures the ceilings (healthz,
+// a plain Go handler, pgbench, raw Temporal starts), takes three applications through their whole
+// lifecycle on a durable stack of its own, and writes its JSON; every application must be submitted,
+// every workflow started and every invariant of the lifecycle hold.
 func TestBenchmarkRunsAtSmallSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts every target and a Temporal dev server of its own")
+	}
 	env := testenv.Get(t)
-	a := startAllInOne(t, env)
-	ctx := context.Background()
-	p := bench.Platform{URL: a.base, Issuer: a.issuer, HTTP: bench.NewHTTPClient(4)}
-	var r bench.Report
-	call, err := p.CreateCall(ctx)
+	out := filepath.Join(t.TempDir(), "bench.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, guichetBinary(t), "bench", "--applicants", "24", "--concurrency", "4", "--backlog", "24",
+		"--healthz", "300", "--starts", "20", "--pgbench-seconds", "2", "--lifecycle", "3", "--out", out)
+	cmd.Env = append(os.Environ(), "GUICHET_TEST_POSTGRES_URL="+env.PostgresURL, "GUICHET_TEST_REDIS_URL="+env.RedisURL,
+		"GUICHET_TEST_TEMPORAL_ADDRESS="+env.TemporalAddress, "GUICHET_TEST_SMTP_ADDR="+env.SMTPAddr)
+	printed, err := cmd.CombinedOutput()
+	t.Logf("\n%s", printed)
+	if err != nil {
+		t.Fatalf("guichet bench: %v", err)
+	}
+	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Rush, err = p.Rush(ctx, call, 20, 4); err != nil {
+	var r bench.Report
+	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Rush.Errors != 0 || r.Rush.Submitted != 20 || r.Rush.Submit.Count != 20 {
-		t.Fatalf("rush: %+v", r.Rush)
+	if r.Rush.Errors != 0 || r.Rush.Submitted != 24 || r.Drain.Workflows != 24 {
+		t.Errorf("rush: %+v, drain %+v", r.Rush, r.Drain)
 	}
-	tc := temporalClient(t, env.TemporalAddress)
-	if r.Drain, err = bench.WaitForWorkflows(ctx, tc, r.Rush.Names, time.Now(), time.Minute); err != nil || r.Drain.Workflows != 20 {
-		t.Fatalf("drain: %+v %v", r.Drain, err)
+	if b := r.Backlog; b == nil || b.Rush.Errors != 0 || b.Rush.Submitted != 24 || b.Drain.Workflows != 24 {
+		t.Errorf("backlog: %+v", b)
 	}
-	r.Healthz = p.Healthz(ctx, 200, 4)
-	r.TemporalStarts = bench.TemporalStarts(ctx, tc, 20, 4)
-	if r.Healthz.Errors != 0 || r.TemporalStarts.Errors != 0 {
-		t.Fatalf("baselines: %+v %+v", r.Healthz, r.TemporalStarts)
+	if r.Healthz.Errors != 0 || r.PlainHandler.Errors != 0 || r.PlainHandler.PerSecond <= 0 || r.TemporalStarts.Errors != 0 {
+		t.Errorf("baselines: healthz %+v, plain handler %+v, Temporal %+v", r.Healthz, r.PlainHandler, r.TemporalStarts)
 	}
-	r.Finish()
-	var out bytes.Buffer
-	r.Table(&out)
-	if !strings.Contains(out.String(), "created and submitted per second") || r.Ratios.RushOverHealthz <= 0 {
-		t.Fatalf("report:\n%s", out.String())
+	if r.PGBench.Transactions <= 0 || r.Ratios.RushOverPGBench <= 0 || r.Ratios.RushOverPlainHandler <= 0 {
+		t.Errorf("pgbench %+v, ratios %+v", r.PGBench, r.Ratios)
 	}
-	t.Logf("\n%s", out.String())
+	if l := r.Lifecycle; l == nil || l.Applications != 3 || !l.Held() || len(l.Phases) != 9 {
+		t.Errorf("lifecycle: %+v", l)
+	}
+	if r.PlatformAtRestMB <= 0 || r.PlatformAtRestPSSMB <= 0 || r.PlatformAtRestPSSMB > r.PlatformAtRestMB {
+		t.Errorf("memory at rest: %.1f MB RSS, %.1f MB PSS", r.PlatformAtRestMB, r.PlatformAtRestPSSMB)
+	}
 }

@@ -34,6 +34,18 @@ var buildOnce struct {
 // startProcesses builds guichet once per test binary and starts one process per target; they are
 // stopped when the test ends.
 func startProcesses(t *testing.T, cfg config.Config) *processes {
+	p := &processes{t: t, bin: guichetBinary(t), logs: t.TempDir(), cmds: map[server.Target]*exec.Cmd{}, done: map[server.Target]chan struct{}{},
+		env: append(os.Environ(), cfg.Environ()...)}
+	for _, target := range server.Order {
+		p.start(target)
+	}
+	t.Cleanup(p.stopAll)
+	return p
+}
+
+// guichetBinary builds guichet once per test binary.
+func guichetBinary(t *testing.T) string {
+	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "guichet-e2e-bin-")
 		if err != nil {
@@ -46,13 +58,7 @@ func startProcesses(t *testing.T, cfg config.Config) *processes {
 	if buildOnce.err != nil {
 		t.Fatalf("build: %v\n%s", buildOnce.err, buildOnce.out)
 	}
-	p := &processes{t: t, bin: buildOnce.bin, logs: t.TempDir(), cmds: map[server.Target]*exec.Cmd{}, done: map[server.Target]chan struct{}{},
-		env: append(os.Environ(), cfg.Environ()...)}
-	for _, target := range server.Order {
-		p.start(target)
-	}
-	t.Cleanup(p.stopAll)
-	return p
+	return buildOnce.bin
 }
 
 // start starts (or restarts) one target.

@@ -17,6 +17,10 @@ type Process struct {
 	// PeakRSSMB is the process's peak resident memory (VmHWM); RSSMB its resident memory now.
 	PeakRSSMB float64 `json:"peakRssMb"`
 	RSSMB     float64 `json:"rssMb"`
+	// PSSMB is the proportional set size: pages shared with other processes (the same guichet
+	// binary's code, mapped by each target) count for their share only, so the PSS of several
+	// processes adds up to the memory they use together.
+	PSSMB float64 `json:"pssMb"`
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux).
@@ -53,6 +57,7 @@ func Processes(patterns map[string]string, only Only) []Process {
 		p := Process{PID: pid, Name: name}
 		p.CPUSeconds = cpuSeconds(dir)
 		p.PeakRSSMB, p.RSSMB = memory(dir)
+		p.PSSMB = proportional(dir)
 		out = append(out, p)
 	}
 	return out
@@ -93,4 +98,19 @@ func memory(dir string) (peakMB, rssMB float64) {
 		}
 	}
 	return peakMB, rssMB
+}
+
+// proportional reads the process's PSS from /proc/<pid>/smaps_rollup (0 when unreadable).
+func proportional(dir string) float64 {
+	data, err := os.ReadFile(filepath.Join(dir, "smaps_rollup"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

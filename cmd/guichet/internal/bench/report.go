@@ -17,12 +17,21 @@ type Report struct {
 	Healthz        Throughput `json:"healthzThroughGateway"`
 	TemporalStarts Throughput `json:"temporalStarts"`
 	Drain          Drain      `json:"outboxDrain"`
-	Ratios         Ratios     `json:"ratios"`
+	// Backlog is the rush made while Temporal was stopped, and the drain once it was back.
+	Backlog *BacklogResult `json:"backlog,omitempty"`
+	// PlainHandler and PGBench are the two ceilings of the submission path on this machine.
+	// Lifecycle is stage 3, when asked for (--lifecycle N).
+	Lifecycle    *Lifecycle    `json:"lifecycle,omitempty"`
+	PlainHandler Throughput    `json:"plainGoHandler"`
+	PGBench      PGBenchResult `json:"pgbench"`
+	Ratios       Ratios        `json:"ratios"`
 	// AtRest are the platform's processes before the load; After, once it is over.
 	AtRest []Usage `json:"processesAtRest"`
 	After  []Usage `json:"processesAfter"`
 	// PlatformAtRestMB is the resident memory of guichet's own processes before the load.
 	PlatformAtRestMB float64 `json:"platformAtRestMb"`
+	// PlatformAtRestPSSMB counts the pages the processes share (the binary's code) once.
+	PlatformAtRestPSSMB float64 `json:"platformAtRestPssMb"`
 }
 
 // Ratios compare the rush with the ceilings measured in the same run.
@@ -30,6 +39,12 @@ type Ratios struct {
 	RushOverHealthz        float64 `json:"rushOverHealthz"`
 	RushOverTemporalStarts float64 `json:"rushOverTemporalStarts"`
 	DrainOverStarts        float64 `json:"drainOverTemporalStarts"`
+	// BacklogDrainOverStarts is the target's measure: the backlog drained with Temporal back.
+	BacklogDrainOverStarts float64 `json:"backlogDrainOverTemporalStarts"`
+	RushOverPlainHandler   float64 `json:"rushOverPlainGoHandler"`
+	// RushOverPGBench compares applications per second with two-insert transactions per second
+	// (an application is two transactions: create, then submit).
+	RushOverPGBench float64 `json:"rushOverPgbench"`
 }
 
 // Usage aggregates the processes of one name (PostgreSQL runs one process per connection).
@@ -38,6 +53,7 @@ type Usage struct {
 	Processes  int     `json:"processes"`
 	CPUSeconds float64 `json:"cpuSeconds"`
 	RSSMB      float64 `json:"rssMb"`
+	PSSMB      float64 `json:"pssMb"`
 	PeakRSSMB  float64 `json:"peakRssMb"`
 }
 
@@ -69,6 +85,7 @@ func Aggregate(ps []Process) []Usage {
 		u.Processes++
 		u.CPUSeconds += p.CPUSeconds
 		u.RSSMB += p.RSSMB
+		u.PSSMB += p.PSSMB
 		u.PeakRSSMB += p.PeakRSSMB
 	}
 	var out []Usage
@@ -96,11 +113,21 @@ func (r *Report) Finish() {
 	if r.TemporalStarts.PerSecond > 0 {
 		r.Ratios.RushOverTemporalStarts = r.Rush.PerSecond / r.TemporalStarts.PerSecond
 		r.Ratios.DrainOverStarts = r.Drain.PerSecond / r.TemporalStarts.PerSecond
+		if r.Backlog != nil {
+			r.Ratios.BacklogDrainOverStarts = r.Backlog.Drain.PerSecond / r.TemporalStarts.PerSecond
+		}
 	}
-	r.PlatformAtRestMB = 0
+	if r.PlainHandler.PerSecond > 0 {
+		r.Ratios.RushOverPlainHandler = r.Rush.PerSecond / r.PlainHandler.PerSecond
+	}
+	if r.PGBench.PerSecond > 0 {
+		r.Ratios.RushOverPGBench = r.Rush.PerSecond / r.PGBench.PerSecond
+	}
+	r.PlatformAtRestMB, r.PlatformAtRestPSSMB = 0, 0
 	for _, u := range r.AtRest {
 		if len(u.Name) > 8 && u.Name[:8] == "guichet-" {
 			r.PlatformAtRestMB += u.RSSMB
+			r.PlatformAtRestPSSMB += u.PSSMB
 		}
 	}
 }
@@ -117,10 +144,25 @@ func (r *Report) Table(w io.Writer) {
 	f("GET /healthz through the gateway\t%.0f req/s (p99 %.1f ms)\n", r.Healthz.PerSecond, r.Healthz.Latency.P99)
 	f("raw Temporal workflow starts\t%.1f starts/s (p99 %.1f ms)\n", r.TemporalStarts.PerSecond, r.TemporalStarts.Latency.P99)
 	f("outbox drained into workflows\t%.1f starts/s, last %.1f s after the rush\n", r.Drain.PerSecond, r.Drain.LagSeconds)
+	if b := r.Backlog; b != nil {
+		f("rush with Temporal stopped\t%.1f applications/s, %d errors, submit p99 %.1f ms\n", b.Rush.PerSecond, b.Rush.Errors, b.Rush.Submit.P99)
+		f("  backlog drained once Temporal was back\t%d workflows, %.1f starts/s, last %.1f s after the restart\n", b.Drain.Workflows, b.Drain.PerSecond, b.Drain.LagSeconds)
+	}
+	f("plain Go HTTP handler\t%.0f req/s (p99 %.1f ms)\n", r.PlainHandler.PerSecond, r.PlainHandler.Latency.P99)
+	f("pgbench, two inserts per transaction\t%.0f tx/s (%d clients, fsync %s)\n", r.PGBench.PerSecond, r.PGBench.Clients, r.PGBench.Fsync)
 	f("rush / healthz\t%.4f\n", r.Ratios.RushOverHealthz)
+	f("rush / plain Go handler\t%.4f\n", r.Ratios.RushOverPlainHandler)
+	f("rush / pgbench transactions\t%.3f\n", r.Ratios.RushOverPGBench)
 	f("rush / Temporal starts\t%.2f\n", r.Ratios.RushOverTemporalStarts)
 	f("drain / Temporal starts\t%.2f\n", r.Ratios.DrainOverStarts)
-	f("platform memory at rest (guichet processes)\t%.1f MB\n", r.PlatformAtRestMB)
+	f("backlog drain / Temporal starts\t%.2f\n", r.Ratios.BacklogDrainOverStarts)
+	f("platform memory at rest (guichet processes)\t%.1f MB RSS, %.1f MB PSS\n", r.PlatformAtRestMB, r.PlatformAtRestPSSMB)
+	if l := r.Lifecycle; l != nil {
+		f("whole lifecycle (own durable stack)\t%d applications in %.1f s, invariants held: %t\n", l.Applications, l.Seconds, l.Held())
+		for _, ph := range l.Phases {
+			f("  %s\t%.1f s\n", ph.Name, ph.Seconds)
+		}
+	}
 	f("\nprocess\tCPU s during the run\tpeak RSS MB\n")
 	rest := map[string]Usage{}
 	for _, u := range r.AtRest {

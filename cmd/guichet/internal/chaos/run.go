@@ -14,6 +14,7 @@ import (
 
 	temporal "go.temporal.io/sdk/client"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/bench"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/config"
@@ -39,6 +40,9 @@ type Options struct {
 	// Wait bounds each wait for the platform to move an application on.
 	Wait time.Duration
 	Out  io.Writer
+	// NoFaults drives the same lifecycle and checks the same invariants without inflicting
+	// anything: the lifecycle benchmark of `guichet bench --lifecycle`.
+	NoFaults bool
 }
 
 // Result is what a run did and found.
@@ -136,7 +140,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
-	ch := &chaos{rng: rng, plan: newPlan(rng, o.Kills), minGap: o.MinGap, maxGap: o.MaxGap, stack: stack, targets: ts, start: start, out: o.Out}
+	plan := newPlan(rng, o.Kills)
+	if o.NoFaults {
+		plan = nil
+	}
+	ch := &chaos{rng: rng, plan: plan, minGap: o.MinGap, maxGap: o.MaxGap, stack: stack, targets: ts, start: start, out: o.Out}
 	_, _ = fmt.Fprintf(o.Out, "chaos plan: %s\n", planText(ch.plan))
 	chaosDone := make(chan struct{})
 	chaosCtx, stopChaos := context.WithCancel(ctx)
@@ -243,4 +251,19 @@ func (r *Result) Table(w io.Writer) {
 	} else {
 		p("RESULT: every invariant holds\n")
 	}
+}
+
+// Lifecycle is the run seen as the lifecycle benchmark (stage 3 of `guichet bench`).
+func (r *Result) Lifecycle() bench.Lifecycle {
+	l := bench.Lifecycle{Applications: r.Applications, Seconds: r.Seconds}
+	for _, ph := range r.Phases {
+		l.Phases = append(l.Phases, bench.Phase{Name: ph.Name, Seconds: ph.Seconds})
+	}
+	if r.DriveErr != nil {
+		l.Invariants = append(l.Invariants, bench.Invariant{Name: "lifecycle", Detail: r.DriveErr.Error()})
+	}
+	for _, c := range r.Checks {
+		l.Invariants = append(l.Invariants, bench.Invariant{Name: c.Name, OK: c.OK, Detail: c.Detail})
+	}
+	return l
 }
