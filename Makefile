@@ -6,7 +6,7 @@ MODULES := proto platform services/applications services/review services/payment
 PACKAGES := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
-.PHONY: run test test-go bench chaos fuzz fuzz-go lint generate tools build proto-deps clean
+.PHONY: dsfr run test test-go bench chaos fuzz fuzz-go lint generate tools build proto-deps clean
 
 ## run: install what is missing, build, start the whole platform, seed the demo call, print the URLs
 run: build
@@ -46,6 +46,19 @@ fuzz-go:
 	    (cd $$dir && go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -parallel $(FUZZ_WORKERS) .); \
 	  done; \
 	done
+
+## dsfr: install the State design system (@gouvfr/dsfr, licence Etalab 2.0, for State deployments
+## only) into .dsfr/ for GUICHET_WEB_THEME=dsfr GUICHET_DSFR_DIR=$(CURDIR)/.dsfr; its terms first:
+## https://www.systeme-de-design.gouv.fr/ (run with ACCEPT_DSFR_TERMS=yes once accepted)
+DSFR_VERSION ?= 1.15.3
+dsfr:
+	@if [ "$(ACCEPT_DSFR_TERMS)" != "yes" ]; then \
+	  echo "DSFR is reserved to French State websites; read its terms at https://www.systeme-de-design.gouv.fr/"; \
+	  echo "then run: make dsfr ACCEPT_DSFR_TERMS=yes"; exit 1; fi
+	mkdir -p .dsfr
+	npm install --prefix .dsfr --no-audit --no-fund --no-save @gouvfr/dsfr@$(DSFR_VERSION)
+	test -f .dsfr/node_modules/@gouvfr/dsfr/dist/dsfr.min.css
+	@echo "DSFR $(DSFR_VERSION) in .dsfr: start with GUICHET_WEB_THEME=dsfr GUICHET_DSFR_DIR=$(CURDIR)/.dsfr"
 
 ## build: the guichet binary in bin/
 build: tools

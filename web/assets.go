@@ -21,7 +21,7 @@ var assets embed.FS
 // pages are parsed once: each page with the shared layout.
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"euros": euros, "score": score, "half": halfSteps, "last": lastSegment, "declared": declared,
-		"finance": financeRole, "trancheState": trancheState, "trimCommitment": trimCommitment}
+		"finance": financeRole, "trancheState": trancheState, "trimCommitment": trimCommitment, "paris": parisTime}
 	out := map[string]*template.Template{}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -64,6 +64,12 @@ func staticHandler() http.Handler {
 			ctype: mime.TypeByExtension(path.Ext(p))}
 		return nil
 	})
+	return serveAssets(files)
+}
+
+// serveAssets serves files by URL path, cached by browsers for a day and revalidated by ETag,
+// gzip-compressed when the asset has a compressed form and the browser accepts it.
+func serveAssets(files map[string]staticAsset) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ok := files[r.URL.Path]
 		if !ok {
@@ -80,7 +86,7 @@ func staticHandler() http.Handler {
 			return
 		}
 		body := f.plain
-		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		if f.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			h.Set("Content-Encoding", "gzip")
 			body = f.gz
 		}

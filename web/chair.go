@@ -16,17 +16,28 @@ import (
 type divergencesData struct {
 	CallID      string
 	Divergences []*reviewv1.Divergence
+	Live        *liveBox
 }
 
+// liveScript is the same-origin script of the pages that follow the jury's progress live.
+const liveScript = "/static/live.js"
+
 func (c *console) divergencesPage(w http.ResponseWriter, r *http.Request, sess session) {
+	ctx := c.as(r, sess)
 	callID := r.PathValue("call")
-	resp, err := c.review.ListDivergences(c.as(r, sess), &reviewv1.ListDivergencesRequest{Parent: "calls/" + callID})
+	resp, err := c.review.ListDivergences(ctx, &reviewv1.ListDivergencesRequest{Parent: "calls/" + callID})
 	if err != nil {
 		c.grpcFail(w, r, sess, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "divergences.html", view{Title: "Divergences", Session: &sess,
-		Data: divergencesData{CallID: callID, Divergences: resp.GetDivergences()}})
+	as, err := c.review.ListAssignments(ctx, &reviewv1.ListAssignmentsRequest{Parent: "calls/" + callID})
+	if err != nil {
+		c.grpcFail(w, r, sess, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "divergences.html", view{Title: "Divergences", Session: &sess, Script: liveScript,
+		Data: divergencesData{CallID: callID, Divergences: resp.GetDivergences(),
+			Live: &liveBox{CallID: callID, P: countProgress(as.GetAssignments(), resp.GetDivergences())}}})
 }
 
 type consensusData struct {

@@ -23,6 +23,14 @@ type callData struct {
 	Reviewed    int
 	Chair       bool
 	Expertise   string
+	// Live is the jury's progress the chair sees (and its page follows live); nil for reviewers.
+	Live *liveBox
+}
+
+// liveBox is what the "progress" template shows: a call's counts and its event stream.
+type liveBox struct {
+	CallID string
+	P      progress
 }
 
 func (c *console) callPage(w http.ResponseWriter, r *http.Request, sess session) {
@@ -53,7 +61,16 @@ func (c *console) showCall(w http.ResponseWriter, r *http.Request, sess session,
 			}
 		}
 	}
-	c.render(w, r, code, "call.html", view{Title: call.GetTitle(), Session: &sess, Error: formErr, Data: d})
+	v := view{Title: call.GetTitle(), Session: &sess, Error: formErr, Data: &d}
+	if d.Chair && !d.MustDeclare {
+		ds, err := c.review.ListDivergences(ctx, &reviewv1.ListDivergencesRequest{Parent: "calls/" + callID})
+		if err != nil {
+			c.grpcFail(w, r, sess, err)
+			return
+		}
+		d.Live, v.Script = &liveBox{CallID: callID, P: countProgress(d.Assignments, ds.GetDivergences())}, liveScript
+	}
+	c.render(w, r, code, "call.html", v)
 }
 
 func (c *console) signDeclaration(w http.ResponseWriter, r *http.Request, sess session) {

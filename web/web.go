@@ -1,12 +1,15 @@
 // Package web is the jury console: server-rendered pages that talk gRPC to the services with the
 // signed-in person's own token, so that the services enforce every rule. People sign in through
 // the configured OpenID Connect issuer (authorization code flow); sessions live in Redis; every
-// form carries a synchroniser token; pages carry a strict Content-Security-Policy and load no
-// script and nothing from elsewhere.
+// form carries a synchroniser token; pages carry a strict Content-Security-Policy and load nothing
+// from elsewhere. Pages work without script; the chair's progress pages load one same-origin
+// script that updates their counts live (docs/decisions/0017-live-jury-progress.md).
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -36,6 +39,11 @@ type Options struct {
 	// Payments, when set, serves the finance console (/calls/{call}/finance).
 	Payments grpc.ClientConnInterface
 	Logger   *slog.Logger
+	// Theme is ThemeNeutral (the default, also when empty) or ThemeDSFR, the State design system
+	// served from DSFRDir (where `make dsfr` installed it); Handler refuses a dsfr theme whose
+	// folder lacks DSFR's files.
+	Theme   string
+	DSFRDir string
 }
 
 // console holds the handlers' dependencies.
@@ -48,7 +56,20 @@ type console struct {
 	review   reviewv1.ReviewServiceClient
 	payments paymentsv1.PaymentServiceClient
 	logger   *slog.Logger
+	theme    string
+	// streams ends the live event streams when the server shuts down (Shutdown).
+	streams context.Context
 }
+
+// handler is the console's http.Handler; Shutdown ends its long-lived event streams, which
+// http.Server.Shutdown would otherwise wait for (the server registers it with RegisterOnShutdown).
+type handler struct {
+	http.Handler
+	stop context.CancelFunc
+}
+
+// Shutdown ends the console's event streams; browsers reconnect to the next server.
+func (h *handler) Shutdown() { h.stop() }
 
 // Handler serves the console.
 func Handler(o Options) (http.Handler, error) {
@@ -57,6 +78,21 @@ func Handler(o Options) (http.Handler, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	var dsfr http.Handler
+	switch o.Theme {
+	case "", ThemeNeutral:
+		o.Theme = ThemeNeutral
+	case ThemeDSFR:
+		dist, err := dsfrDist(o.DSFRDir)
+		if err != nil {
+			return nil, err
+		}
+		if dsfr, err = dsfrHandler(dist); err != nil {
+			return nil, fmt.Errorf("web: theme dsfr: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("web: unknown theme %q (GUICHET_WEB_THEME is %s or %s)", o.Theme, ThemeNeutral, ThemeDSFR)
 	}
 	base := strings.TrimRight(o.BaseURL, "/")
 	c := &console{
@@ -67,7 +103,10 @@ func Handler(o Options) (http.Handler, error) {
 		apps:     appv1.NewApplicationServiceClient(o.Applications),
 		review:   reviewv1.NewReviewServiceClient(o.Review),
 		logger:   o.Logger,
+		theme:    o.Theme,
 	}
+	var stop context.CancelFunc
+	c.streams, stop = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", c.home)
 	mux.HandleFunc("GET /accessibility", c.accessibility)
@@ -84,6 +123,9 @@ func Handler(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /calls/{call}/applications/{app}/consensus", c.post(c.recordConsensus))
 	mux.HandleFunc("GET /calls/{call}/ranking", c.get(c.rankingPage))
 	mux.HandleFunc("POST /calls/{call}/ranking", c.post(c.rank))
+	mux.HandleFunc("GET /calls/{call}/minutes", c.get(c.minutesPage))
+	mux.HandleFunc("POST /calls/{call}/minutes", c.post(c.signMinutes))
+	mux.HandleFunc("GET /calls/{call}/events", c.juryEvents)
 	if o.Payments != nil {
 		c.payments = paymentsv1.NewPaymentServiceClient(o.Payments)
 		c.financeRoutes(mux)
@@ -93,9 +135,12 @@ func Handler(o Options) (http.Handler, error) {
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.Handle("GET /static/", staticHandler())
+	if dsfr != nil {
+		mux.Handle("GET /static/dsfr/", dsfr)
+	}
 	// Defence in depth beside the synchroniser tokens: browsers' Sec-Fetch-Site/Origin headers
 	// refuse cross-origin POSTs before any handler runs.
-	return secure(http.NewCrossOriginProtection().Handler(mux)), nil
+	return &handler{Handler: secure(http.NewCrossOriginProtection().Handler(mux), o.Theme == ThemeDSFR), stop: stop}, nil
 }
 
 // insecureDevelopmentURL reports whether base is a plain-HTTP loopback address, the one case where
@@ -150,6 +195,10 @@ type view struct {
 	// Error is announced at the top of the page (role="alert"); fields refer to it.
 	Error string
 	Data  any
+	// Theme is the console's theme (the layout switches on it).
+	Theme string
+	// Script is a same-origin script the page loads to enhance itself (empty: none).
+	Script string
 }
 
 func (c *console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
@@ -158,6 +207,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 			v.Session = &sess
 		}
 	}
+	v.Theme = c.theme
 	var buf strings.Builder
 	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.logger.ErrorContext(r.Context(), "web: page not rendered", "page", name, "error", err)
@@ -199,10 +249,15 @@ func (c *console) accessibility(w http.ResponseWriter, r *http.Request) {
 }
 
 // secure sets the headers every response carries: a strict Content-Security-Policy (nothing
-// inline, nothing from elsewhere), no framing, no sniffing.
-func secure(h http.Handler) http.Handler {
+// inline, nothing from elsewhere: scripts only as same-origin files), no framing, no sniffing.
+// DSFR's CSS draws its icons as data: SVG images, which its theme therefore allows.
+func secure(h http.Handler, dataImages bool) http.Handler {
+	csp := "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	if dataImages {
+		csp += "; img-src 'self' data:"
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
 		w.Header().Set("X-Frame-Options", "DENY")

@@ -31,6 +31,7 @@ func benchCmd() *cobra.Command {
 		out, profileDir                                string
 		profileSeconds, backlog, pgbenchSeconds        int
 		lifecycle                                      int
+		selection, reviewers                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -128,6 +129,14 @@ stops them at the end. With --url, it measures a running platform whose developm
 				}
 				r.Lifecycle = &l
 			}
+			if selection > 0 {
+				// In process, last: it keeps both cores busy for a while.
+				s, err := bench.Selection(selection, reviewers)
+				if err != nil {
+					return err
+				}
+				r.Selection = &s
+			}
 			r.Finish()
 			r.Table(cmd.OutOrStdout())
 			if out != "" {
@@ -160,6 +169,8 @@ stops them at the end. With --url, it measures a running platform whose developm
 	cmd.Flags().IntVar(&wait, "wait", 600, "seconds to wait for the outbox to start every workflow")
 	cmd.Flags().StringVar(&out, "out", "", "write the results as JSON to this file")
 	cmd.Flags().StringVar(&profileDir, "profile", "", "write a CPU profile of each target taken during the rush to this folder (go tool pprof)")
+	cmd.Flags().IntVar(&selection, "selection", 0, "applications of a synthetic call ranked and assigned in process, stage 4 (0: skip)")
+	cmd.Flags().IntVar(&reviewers, "reviewers", 1000, "reviewers of the jury of --selection")
 	cmd.Flags().IntVar(&lifecycle, "lifecycle", 0, "applications taken through the whole lifecycle on a durable stack of the benchmark's own (0: skip)")
 	cmd.Flags().IntVar(&backlog, "backlog", 0, "applications of a second rush made while the benchmark's own Temporal dev server is stopped, then drained (not with --url)")
 	cmd.Flags().IntVar(&pgbenchSeconds, "pgbench-seconds", 10, "length of the pgbench run against the platform's PostgreSQL (0: skip)")

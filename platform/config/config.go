@@ -60,6 +60,11 @@ type Config struct {
 	SMTPUsername string
 	SMTPPassword string
 	SMTPStartTLS bool
+	// WebTheme is the console's theme: "neutral" (the project's own, the default) or "dsfr", the
+	// State design system, which the operator installs in DSFRDir after accepting its terms
+	// (`make dsfr ACCEPT_DSFR_TERMS=yes`).
+	WebTheme string
+	DSFRDir  string
 }
 
 // DefaultRegistryURL is the public company registry, RegistryOff the value that turns its check off.
@@ -100,6 +105,8 @@ func FromEnv() Config {
 		SMTPUsername:         os.Getenv("GUICHET_SMTP_USERNAME"),
 		SMTPPassword:         os.Getenv("GUICHET_SMTP_PASSWORD"),
 		SMTPStartTLS:         envBool("GUICHET_SMTP_STARTTLS", false),
+		WebTheme:             env("GUICHET_WEB_THEME", "neutral"),
+		DSFRDir:              os.Getenv("GUICHET_DSFR_DIR"),
 	}
 }
 
@@ -162,6 +169,8 @@ func (c Config) Environ() []string {
 		{"GUICHET_SMTP_USERNAME", c.SMTPUsername},
 		{"GUICHET_SMTP_PASSWORD", c.SMTPPassword},
 		{"GUICHET_SMTP_STARTTLS", strconv.FormatBool(c.SMTPStartTLS)},
+		{"GUICHET_WEB_THEME", c.WebTheme},
+		{"GUICHET_DSFR_DIR", c.DSFRDir},
 	}
 	out := make([]string, 0, len(kv))
 	for _, e := range kv {

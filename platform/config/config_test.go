@@ -13,7 +13,8 @@ func TestEnvironRoundTrips(t *testing.T) {
 		ReviewAddr: "127.0.0.1:7", PaymentsAddr: "127.0.0.1:8", OIDCIssuer: "http://127.0.0.1:4/dev-issuer", OIDCAudience: "guichet",
 		WebURL: "http://127.0.0.1:5", WebClientID: "guichet-web", WebClientSecret: "s", DevIssuer: true, DevIssuerKeyFile: "/tmp/d/k.json",
 		RateLimitPerMinute: 42, IdempotencyTTL: time.Hour, RegistryURL: "off", SMTPAddr: "127.0.0.1:9", MailFrom: "g <n@x.example>",
-		ProgrammeOfficeEmail: "p@x.example", SMTPUsername: "u", SMTPPassword: "pw", SMTPStartTLS: true}
+		ProgrammeOfficeEmail: "p@x.example", SMTPUsername: "u", SMTPPassword: "pw", SMTPStartTLS: true,
+		WebTheme: "dsfr", DSFRDir: "/opt/dsfr"}
 	for _, kv := range c.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

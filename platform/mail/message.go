@@ -3,12 +3,14 @@ package mail
 import (
 	"bytes"
 	"fmt"
+	htmltemplate "html/template"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
 	"strings"
+	texttemplate "text/template"
 	"time"
 )
 
@@ -84,4 +86,26 @@ var lineFeeds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 // between encoded words so that lines stay short.
 func encodeHeader(v string) string {
 	return strings.ReplaceAll(mime.QEncoding.Encode("utf-8", v), "?= =?", "?=\r\n =?")
+}
+
+// render executes a message's templates: "subject" and "body" of text, "body" of html, for v.
+func render(text *texttemplate.Template, html *htmltemplate.Template, to []*mail.Address, v any, id string) (Message, error) {
+	var subject, body, page bytes.Buffer
+	if err := text.ExecuteTemplate(&subject, "subject", v); err != nil {
+		return Message{}, err
+	}
+	if err := text.ExecuteTemplate(&body, "body", v); err != nil {
+		return Message{}, err
+	}
+	if err := html.ExecuteTemplate(&page, "body", v); err != nil {
+		return Message{}, err
+	}
+	return Message{
+		To: to,
+		// A title may hold line breaks; a header may not.
+		Subject: strings.Join(strings.Fields(subject.String()), " "),
+		Text:    body.String(),
+		HTML:    page.String(),
+		ID:      id,
+	}, nil
 }

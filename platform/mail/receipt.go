@@ -1,12 +1,10 @@
 package mail
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
-	"strings"
 	texttemplate "text/template"
 	"time"
 	_ "time/tzdata" // the submission instant is shown in Europe/Paris time on any machine
@@ -68,24 +66,7 @@ func (r Receipt) Message(from *mail.Address) (Message, error) {
 		SubmitFR: frenchDate(t), SubmitEN: t.Format("Monday 2 January 2006 at 15:04:05"),
 		SubmitRFC3339: t.Format(time.RFC3339Nano),
 	}
-	var subject, text, html bytes.Buffer
-	if err := receiptText.ExecuteTemplate(&subject, "subject", v); err != nil {
-		return Message{}, err
-	}
-	if err := receiptText.ExecuteTemplate(&text, "body", v); err != nil {
-		return Message{}, err
-	}
-	if err := receiptHTML.ExecuteTemplate(&html, "body", v); err != nil {
-		return Message{}, err
-	}
-	return Message{
-		To: []*mail.Address{r.To},
-		// A title may hold line breaks; a header may not.
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
-		Text:    text.String(),
-		HTML:    html.String(),
-		ID:      DerivedID(from, "receipt", r.Application),
-	}, nil
+	return render(receiptText, receiptHTML, []*mail.Address{r.To}, v, DerivedID(from, "receipt", r.Application))
 }
 
 var (

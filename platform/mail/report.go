@@ -1,11 +1,9 @@
 package mail
 
 import (
-	"bytes"
 	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
-	"strings"
 	texttemplate "text/template"
 	"time"
 )
@@ -39,27 +37,11 @@ func (r ReportReminder) Message(from *mail.Address) (Message, error) {
 		ReportReminder
 		DueFR, DueEN, AmountEuros string
 	}{r, frenchDay(r.Due), r.Due.Format("Monday 2 January 2006"), fmt.Sprintf("%d.%02d EUR", r.AmountCents/100, r.AmountCents%100)}
-	var subject, text, html bytes.Buffer
-	if err := reportText.ExecuteTemplate(&subject, "subject", v); err != nil {
-		return Message{}, err
-	}
-	if err := reportText.ExecuteTemplate(&text, "body", v); err != nil {
-		return Message{}, err
-	}
-	if err := reportHTML.ExecuteTemplate(&html, "body", v); err != nil {
-		return Message{}, err
-	}
 	kind := "report-reminder"
 	if r.Late {
 		kind = "report-overdue"
 	}
-	return Message{
-		To:      r.To,
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
-		Text:    text.String(),
-		HTML:    html.String(),
-		ID:      DerivedID(from, kind, fmt.Sprintf("%s/%d", r.Application, r.Sequence)),
-	}, nil
+	return render(reportText, reportHTML, r.To, v, DerivedID(from, kind, fmt.Sprintf("%s/%d", r.Application, r.Sequence)))
 }
 
 // frenchDay writes "mardi 30 juin 2027".

@@ -50,7 +50,7 @@ func (s *Service) AdvanceCall(ctx context.Context, req *appv1.AdvanceCallRequest
 	if err != nil {
 		return nil, err
 	}
-	return s.getCall(ctx, id)
+	return s.getCall(ctx, id, auth.FromContext(ctx))
 }
 
 // ExtendCall pushes the call's deadlines back. Once the call is open its closing instant may only
@@ -100,5 +100,5 @@ func (s *Service) ExtendCall(ctx context.Context, req *appv1.ExtendCallRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return s.getCall(ctx, id)
+	return s.getCall(ctx, id, auth.FromContext(ctx))
 }

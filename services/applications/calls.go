@@ -60,21 +60,32 @@ func (s *Service) CreateCall(ctx context.Context, req *appv1.CreateCallRequest) 
 		return nil, violations(v)
 	}
 	chair := c.GetChair()
+	contacts := make([]domain.JuryContact, 0, len(c.GetJuryContacts()))
+	for _, jc := range c.GetJuryContacts() {
+		contacts = append(contacts, domain.JuryContact{Subject: jc.GetSubject(), Email: jc.GetEmail()})
+	}
+	if v := domain.ValidateJuryContacts(chair, c.GetReviewers(), contacts); len(v) > 0 {
+		return nil, violations(v)
+	}
+	contactsJSON, err := json.Marshal(contacts)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO calls (id, title, state, envelope_cents, floor_cents, ceiling_cents, max_rate_percent,
 			opens_at, closes_at, review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, created_by, create_time,
-			advance_max_percent, interim_max_percent)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
+			advance_max_percent, interim_max_percent, jury_contacts)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
 			id, c.GetTitle(), CallOpen, c.GetEnvelopeCents(), c.GetFloorCents(), c.GetCeilingCents(), c.GetMaxRatePercent(),
 			c.GetOpensAt().AsTime(), c.GetClosesAt().AsTime(), c.GetReviewDeadline().AsTime(), critJSON, c.GetOverallThreshold(),
-			c.GetReviewers(), chair, c.GetReviewersPerApplication(), p.Subject, now, advance, interim)
+			c.GetReviewers(), chair, c.GetReviewersPerApplication(), p.Subject, now, advance, interim, contactsJSON)
 		if err != nil {
 			return err
 		}
 		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.create", Object: resource.CallName(id),
 			After: map[string]any{"title": c.GetTitle(), "envelopeCents": c.GetEnvelopeCents(),
-				"advanceMaxPercent": advance, "interimMaxPercent": interim}}.FromPrincipal(p)); err != nil {
+				"advanceMaxPercent": advance, "interimMaxPercent": interim, "juryContacts": len(contacts)}}.FromPrincipal(p)); err != nil {
 			return err
 		}
 		// The call's calendar runs as durable timers in its workflow.
@@ -89,7 +100,7 @@ func (s *Service) CreateCall(ctx context.Context, req *appv1.CreateCallRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return s.getCall(ctx, id)
+	return s.getCall(ctx, id, p)
 }
 
 // GetCall returns a call.
@@ -98,38 +109,47 @@ func (s *Service) GetCall(ctx context.Context, req *appv1.GetCallRequest) (*appv
 	if err != nil {
 		return nil, invalid("name", err.Error())
 	}
-	return s.getCall(ctx, id)
+	return s.getCall(ctx, id, auth.FromContext(ctx))
 }
 
 const callColumns = `id, title, state, envelope_cents, floor_cents, ceiling_cents, max_rate_percent, opens_at, closes_at,
 	review_deadline, criteria, overall_threshold, reviewers, chair, reviewers_per_application, create_time,
-	advance_max_percent, interim_max_percent`
+	advance_max_percent, interim_max_percent, jury_contacts`
 
-func (s *Service) getCall(ctx context.Context, id string) (*appv1.Call, error) {
-	c, err := scanCall(s.pool.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`, id))
+// getCall returns a call as p may see it.
+func (s *Service) getCall(ctx context.Context, id string, p auth.Principal) (*appv1.Call, error) {
+	c, err := scanCall(s.pool.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`, id), p)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, status.Errorf(codes.NotFound, "call %s not found", resource.CallName(id))
 	}
 	return c, err
 }
 
-func scanCall(row pgx.Row) (*appv1.Call, error) {
+// scanCall reads a call; the jury's contact emails are personal data that only the programme
+// officer (who entered them) and the workflow worker (which emails them) see.
+func scanCall(row pgx.Row, p auth.Principal) (*appv1.Call, error) {
 	var (
 		c                  appv1.Call
 		id                 string
 		opens, closes, rev pgtype.Timestamptz
 		crits              []criterion
 		created            pgtype.Timestamptz
+		contacts           []domain.JuryContact
 	)
 	if err := row.Scan(&id, &c.Title, &c.State, &c.EnvelopeCents, &c.FloorCents, &c.CeilingCents, &c.MaxRatePercent,
 		&opens, &closes, &rev, &crits, &c.OverallThreshold, &c.Reviewers, &c.Chair, &c.ReviewersPerApplication, &created,
-		&c.AdvanceMaxPercent, &c.InterimMaxPercent); err != nil {
+		&c.AdvanceMaxPercent, &c.InterimMaxPercent, &contacts); err != nil {
 		return nil, err
 	}
 	c.Name = resource.CallName(id)
 	c.OpensAt, c.ClosesAt, c.ReviewDeadline, c.CreateTime = pbTime(opens), pbTime(closes), pbTime(rev), pbTime(created)
 	for _, cr := range crits {
 		c.Criteria = append(c.Criteria, &appv1.Criterion{Id: cr.ID, Title: cr.Title, Weight: cr.Weight, Threshold: cr.Threshold})
+	}
+	if p.Role == auth.ProgrammeOfficer || p.Role == auth.System {
+		for _, jc := range contacts {
+			c.JuryContacts = append(c.JuryContacts, &appv1.JuryContact{Subject: jc.Subject, Email: jc.Email})
+		}
 	}
 	return &c, nil
 }
@@ -145,7 +165,7 @@ func (s *Service) ListCalls(ctx context.Context, req *appv1.ListCallsRequest) (*
 	defer rows.Close()
 	resp := &appv1.ListCallsResponse{}
 	for rows.Next() {
-		c, err := scanCall(rows)
+		c, err := scanCall(rows, auth.FromContext(ctx))
 		if err != nil {
 			return nil, err
 		}

@@ -24,7 +24,7 @@ func (s *Service) CreateApplication(ctx context.Context, req *appv1.CreateApplic
 	if err != nil {
 		return nil, invalid("parent", err.Error())
 	}
-	if _, err := s.getCall(ctx, callID); err != nil {
+	if _, err := s.getCall(ctx, callID, auth.FromContext(ctx)); err != nil {
 		return nil, err
 	}
 	content := contentOf(req.GetApplication())

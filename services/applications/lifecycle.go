@@ -124,7 +124,7 @@ func (s *Service) callOf(ctx context.Context, name string) (*appv1.Call, error) 
 	if err != nil {
 		return nil, invalid("name", err.Error())
 	}
-	return s.getCall(ctx, callID)
+	return s.getCall(ctx, callID, auth.FromContext(ctx))
 }
 
 // WithdrawApplication withdraws an application before completion.

@@ -47,6 +47,9 @@ var Policy = auth.Policy{
 	appv1.ApplicationService_CreateReport_FullMethodName:        auth.Allow(auth.Applicant),
 	appv1.ApplicationService_UpdateBankAccount_FullMethodName:   auth.Allow(auth.Applicant),
 	appv1.ApplicationService_ListReports_FullMethodName:         auth.Allow(append([]auth.Role{auth.Applicant}, auth.Staff...)...),
+
+	// Its owner and the staff the review service lets read the reviews' feedback.
+	appv1.ApplicationService_GetApplicationFeedback_FullMethodName: auth.Allow(auth.Applicant, auth.ProgrammeOfficer, auth.Auditor),
 }
 
 // Registry tells whether an applicant's legal entity is active in the company registry
@@ -68,6 +71,9 @@ type Options struct {
 	// Readers lets assigned jury members read files (without bank details); without it, nobody of
 	// the jury can.
 	Readers Readers
+	// Feedback gives applicants the feedback on their decisions; without it, GetApplicationFeedback
+	// answers Unavailable.
+	Feedback FeedbackSource
 }
 
 // Service implements CallService and ApplicationService.
@@ -80,6 +86,7 @@ type Service struct {
 	registry    Registry
 	registryOff bool
 	readers     Readers
+	feedback    FeedbackSource
 }
 
 // Readers tells whether a jury member may read an application's file: the review service knows
@@ -96,7 +103,7 @@ func New(pool *pgxpool.Pool, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff, readers: o.Readers}
+	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff, readers: o.Readers, feedback: o.Feedback}
 }
 
 // Register adds the service's gRPC services to r.

@@ -105,5 +105,6 @@ func (s *Service) CreateConflict(ctx context.Context, req *reviewv1.CreateConfli
 	if err != nil {
 		return nil, s.edge(ctx, err)
 	}
+	s.publishLive(ctx, callID, "conflict", appName)
 	return out, nil
 }

@@ -123,6 +123,7 @@ func (s *Service) RecordConsensus(ctx context.Context, req *reviewv1.RecordConse
 	if err != nil {
 		return nil, s.edge(ctx, err)
 	}
+	s.publishLive(ctx, callID, "consensus", appName)
 	return out, nil
 }
 

@@ -234,7 +234,8 @@ func decide(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, e d
 	return outbox.Enqueue(ctx, tx, outbox.Message{WorkflowID: flow.ApplicationWorkflowID(e.Application), Signal: flow.SignalRanked, Payload: d})
 }
 
-// GetRanking returns the call's latest ranking.
+// GetRanking returns the call's latest ranking: to anyone once the jury minutes are signed
+// (mayReadRanking).
 func (s *Service) GetRanking(ctx context.Context, req *reviewv1.GetRankingRequest) (*reviewv1.Ranking, error) {
 	p := auth.FromContext(ctx)
 	ids, err := resource.Parse(req.GetName(), "calls/*/ranking")
@@ -244,15 +245,8 @@ func (s *Service) GetRanking(ctx context.Context, req *reviewv1.GetRankingReques
 	callID := ids[0]
 	var out *reviewv1.Ranking
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		if p.Role == auth.JuryChair {
-			// A chair reads its own call's ranking; other calls' are not its business.
-			c, ok, err := loadCall(ctx, tx, callID, false)
-			if err != nil {
-				return err
-			}
-			if !ok || !c.chairedBy(p) {
-				return notFound("ranking %s not found", req.GetName())
-			}
+		if err := mayReadRanking(ctx, tx, p, callID, req.GetName()); err != nil {
+			return err
 		}
 		var (
 			rankTime    time.Time
@@ -317,14 +311,8 @@ func (s *Service) GetRankingInputs(ctx context.Context, req *reviewv1.GetRanking
 	}
 	var inputs []byte
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		if p.Role == auth.JuryChair {
-			c, ok, err := loadCall(ctx, tx, ids[0], false)
-			if err != nil {
-				return err
-			}
-			if !ok || !c.chairedBy(p) {
-				return notFound("ranking %s not found", req.GetName())
-			}
+		if err := mayReadRanking(ctx, tx, p, ids[0], req.GetName()); err != nil {
+			return err
 		}
 		err := tx.QueryRow(ctx, `SELECT inputs FROM rankings WHERE call = $1 ORDER BY version DESC LIMIT 1`, ids[0]).Scan(&inputs)
 		if errors.Is(err, pgx.ErrNoRows) {

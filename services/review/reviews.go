@@ -106,6 +106,7 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 	if err != nil {
 		return nil, s.edge(ctx, err)
 	}
+	s.publishLive(ctx, callID, "review", appName)
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
 	"github.com/guichet/guichet/platform/auth"
@@ -36,13 +37,18 @@ var Policy = auth.Policy{
 	reviewv1.ReviewService_ListDivergences_FullMethodName:  auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_RecordConsensus_FullMethodName:  auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_RankCall_FullMethodName:         auth.Allow(auth.JuryChair),
-	reviewv1.ReviewService_GetRanking_FullMethodName:       auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
-	reviewv1.ReviewService_GetRankingInputs_FullMethodName: auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
+	reviewv1.ReviewService_GetRanking_FullMethodName:       auth.Anyone,
+	reviewv1.ReviewService_GetRankingInputs_FullMethodName: auth.Anyone,
 	reviewv1.ReviewService_GetMinutes_FullMethodName:       auth.Allow(auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
 	reviewv1.ReviewService_SignMinutes_FullMethodName:      auth.Allow(auth.JuryChair),
 	reviewv1.ReviewService_AssignReviewers_FullMethodName:  auth.Allow(auth.System),
 	reviewv1.ReviewService_RecordWithdrawal_FullMethodName: auth.Allow(auth.System),
 	reviewv1.ReviewService_CheckReader_FullMethodName:      auth.Allow(auth.System),
+	reviewv1.ReviewService_GetFeedback_FullMethodName:      auth.Allow(auth.System, auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor),
+
+	// The call's workflow, reminding the jury before the review deadline.
+	reviewv1.ReviewService_ListOutstandingReviews_FullMethodName: auth.Allow(auth.System),
+	reviewv1.ReviewService_RecordJuryNotice_FullMethodName:       auth.Allow(auth.System),
 }
 
 // Service implements reviewv1.ReviewServiceServer over the review schema.
@@ -51,6 +57,8 @@ type Service struct {
 	pool   *pgxpool.Pool
 	clock  clock.Clock
 	logger *slog.Logger
+	// live announces committed jury progress to the console (live.go); nil: not announced.
+	live *redis.Client
 }
 
 // New returns the service; pool's search_path must be Schema (pg.Open).

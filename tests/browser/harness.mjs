@@ -36,13 +36,21 @@ export async function harness({ artifacts, prefix = '', chromiumPath = process.e
   // session opens a fresh browser context (its own cookies) with the page meters attached.
   async function session() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', acceptDownloads: true });
-    const page = await context.newPage();
+    return attach(context, await context.newPage());
+  }
+
+  // attach puts the page meters on page (another tab of a session's context).
+  function attach(context, page) {
     const meter = { requests: 0, sizes: [], errors: [] };
     page.on('request', () => { meter.requests++; });
     page.on('requestfinished', (req) => {
       meter.sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize, () => 0));
     });
-    page.on('requestfailed', (req) => meter.errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on('requestfailed', (req) => {
+      // A live event stream (EventSource) is aborted when its page is left: not a failure.
+      if (req.resourceType() === 'eventsource' && req.failure()?.errorText === 'net::ERR_ABORTED') return;
+      meter.errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+    });
     // A CSP violation or a broken resource shows in the console as an error.
     page.on('console', (msg) => { if (msg.type() === 'error') meter.errors.push('console: ' + msg.text()); });
     page.on('pageerror', (err) => meter.errors.push('page error: ' + err.message));
@@ -102,7 +110,7 @@ export async function harness({ artifacts, prefix = '', chromiumPath = process.e
     console.log(`\nOK: ${summary.length} pages`);
   }
 
-  return { session, visit, run, fail };
+  return { session, attach, visit, run, fail };
 }
 
 // expectText fails the flow when locator does not show text (the flow went astray).

@@ -2,7 +2,8 @@
 // platform. A reviewer signs in through the development issuer, signs the declaration of
 // interests, recuses itself from one file, scores the other with the keyboard only and then sees
 // the other reviewers' scores; the chair waits for the jury, records a consensus on the divergent
-// file and ranks the call. Every page visited is checked with axe-core (WCAG 2.1 A and AA), must
+// file (while another tab of the call page counts it live) and ranks the call, then reads, prints
+// and signs the jury minutes. Every page visited is checked with axe-core (WCAG 2.1 A and AA), must
 // stay within 25 requests and 500 KB, and is kept as a full-page screenshot.
 //
 // Usage: node run.mjs WEB_URL REVIEWER SCORE_TITLE CONFLICT_TITLE CALL_TITLE [ARTIFACTS_DIR]
@@ -113,6 +114,9 @@ async function chair() {
     await page.waitForTimeout(500);
   }
   await visit(s, 'chair-call', () => page.reload());
+  const callURL = page.url();
+  // The page's script follows the jury's event stream: its first event marks the counts live.
+  await page.locator('#jury-progress[data-live-state="connected"]').waitFor({ timeout: 15_000 });
   await visit(s, 'chair-divergences', () => page.getByRole('link', { name: 'File des divergences' }).click());
   await expectText(page, SCORE_TITLE, 'divergence queue');
   await visit(s, 'chair-consensus-form', () => page.getByRole('link', { name: `Enregistrer le consensus pour ${SCORE_TITLE}` }).click());
@@ -120,14 +124,46 @@ async function chair() {
     await page.locator(sel).selectOption('3.5');
   }
   await page.getByLabel('Commentaire (obligatoire)').fill('Le jury retient une position médiane après discussion.');
+  // Live progress: the call page, open in another tab, counts the consensus recorded in this one
+  // without being reloaded (Redis pub/sub, then server-sent events, then the polite live region).
+  const live = h.attach(s.context, await s.context.newPage());
+  await visit(live, 'chair-call-live', () => live.page.goto(callURL));
+  await live.page.locator('#jury-progress[data-live-state="connected"]').waitFor({ timeout: 15_000 });
+  const consensusBefore = await live.page.locator('[data-live="consensus"]').innerText();
+  if (consensusBefore !== '0') throw new Error(`the live page counts ${consensusBefore} consensus before any`);
+  if ((await live.page.locator('#progress-label[aria-live="polite"]').count()) !== 1) throw new Error('the live counts are not a polite live region');
   await visit(s, 'chair-consensus-recorded', () => page.getByRole('button', { name: 'Enregistrer le consensus' }).click());
   await expectText(page, 'Enregistré', 'consensus recorded');
+  const navigations = [];
+  live.page.on('framenavigated', (f) => { if (f === live.page.mainFrame()) navigations.push(f.url()); });
+  await visit(live, 'chair-call-live-updated', () => live.page.waitForFunction(
+    () => document.querySelector('[data-live="consensus"]')?.textContent === '1', null, { timeout: 15_000 }));
+  if (navigations.length > 0) throw new Error(`the live page was reloaded: ${navigations.join(', ')}`);
+  console.log('live: the call page counted the consensus without reloading');
+  await live.page.close();
   await visit(s, 'chair-call-after-consensus', () => page.getByRole('link', { name: "Retour à l'appel" }).click());
   await visit(s, 'chair-ranking-empty', () => page.getByRole('link', { name: 'Classement' }).click());
   await visit(s, 'chair-ranking', () => page.getByRole('button', { name: /le classement/ }).click());
   await expectText(page, 'Classement des dossiers', 'ranking');
   await expectText(page, `${SCORE_TITLE} (consensus)`, 'ranking');
   if ((await page.locator('svg.chart').count()) !== 1) throw new Error('the ranking has no chart');
+
+  // The jury minutes: generated from the records, printable (no navigation on paper), signed.
+  await visit(s, 'chair-minutes', () => page.getByRole('link', { name: 'Procès-verbal du jury' }).click());
+  await expectText(page, 'Procès-verbal du jury — ', 'minutes');
+  await expectText(page, SCORE_TITLE, 'minutes');
+  await expectText(page, 'Déports', 'minutes');
+  await page.emulateMedia({ media: 'print' });
+  const printed = await page.locator('nav, form, header, footer').evaluateAll((els) => els.filter((e) => getComputedStyle(e).display !== 'none').length);
+  if (printed !== 0) throw new Error(`${printed} navigation elements or forms are printed`);
+  await page.pdf({ path: join(ARTIFACTS, 'chair-minutes.pdf'), format: 'A4' });
+  await page.emulateMedia({ media: 'screen' });
+  await visit(s, 'chair-minutes-signed', () => page.getByRole('button', { name: 'Signer le procès-verbal' }).click());
+  await expectText(page, 'Procès-verbal signé', 'signed minutes');
+  const hash = await page.locator('code.hash').innerText();
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`the signed minutes show the hash "${hash}"`);
+  if ((await page.getByRole('button', { name: 'Signer le procès-verbal' }).count()) !== 0) throw new Error('the signed minutes still offer to sign');
+  console.log(`minutes: signed, sha256 ${hash}`);
   await visit(s, 'accessibility-statement', () => page.getByRole('link', { name: 'Accessibilité' }).click());
   await visit(s, 'signed-out', () => page.getByRole('button', { name: 'Se déconnecter' }).click());
   await expectText(page, 'Console du jury', 'signed out');

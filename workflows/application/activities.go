@@ -272,3 +272,64 @@ func (a *Activities) RecordWithdrawal(ctx context.Context, in WithdrawalInput) e
 		ReleasedCents: in.ReleasedCents, Reason: in.Reason})
 	return classify(err)
 }
+
+// SendDecision emails the applicant's contact the decision on its application, with the feedback
+// the review service gives for it (final scores and thresholds per criterion, the reviewers'
+// scores and comments under anonymous labels, the consensus comment). The Message-ID is derived
+// from the application and the decision, so a retried send is the same message. A decision
+// already superseded when the activity runs (a reserve project promoted meanwhile) is not sent:
+// the newer one is.
+func (a *Activities) SendDecision(ctx context.Context, in DecisionNotice) (DecisionSent, error) {
+	if a.Mail == nil {
+		return DecisionSent{}, temporal.NewNonRetryableApplicationError("the worker has no mail sender", "NoMailer", nil)
+	}
+	app, call, err := a.applicationAndCall(ctx, in.Application)
+	if err != nil {
+		return DecisionSent{}, err
+	}
+	f, err := a.Review.GetFeedback(ctx, &reviewv1.GetFeedbackRequest{Name: in.Application + "/feedback"})
+	if err != nil {
+		return DecisionSent{}, classify(err)
+	}
+	if f.GetDecision() != in.Decision {
+		return DecisionSent{Skipped: fmt.Sprintf("the decision %s was superseded by %s", in.Decision, f.GetDecision())}, nil
+	}
+	contact := app.GetContact()
+	if contact.GetEmail() == "" {
+		return DecisionSent{Skipped: "the application has no contact email"}, nil
+	}
+	titles := map[string]string{}
+	for _, c := range call.GetCriteria() {
+		titles[c.GetId()] = c.GetTitle()
+	}
+	d := mail.Decision{
+		To:          &netmail.Address{Name: contact.GetName(), Address: contact.GetEmail()},
+		Application: in.Application, Title: app.GetTitle(), CallTitle: call.GetTitle(),
+		Decision: in.Decision, Promoted: in.Promoted, Reason: f.GetReason(), Rank: int(f.GetRank()),
+		ReservePosition: int(f.GetReservePosition()), Total: f.GetTotal(), OverallThreshold: f.GetOverallThreshold(),
+		ConsensusComment: f.GetConsensusComment(),
+	}
+	for _, c := range f.GetCriteria() {
+		dc := mail.DecisionCriterion{ID: c.GetCriterion(), Title: titles[c.GetCriterion()], Weight: int(c.GetWeight()),
+			Threshold: c.GetThreshold(), Score: c.GetScore(), Reached: c.GetReached()}
+		for _, s := range c.GetReviewerScores() {
+			dc.Reviewers = append(dc.Reviewers, mail.DecisionScore{Label: s.GetReviewer(), Score: s.GetScore()})
+		}
+		d.Criteria = append(d.Criteria, dc)
+	}
+	for _, r := range f.GetReviewers() {
+		d.Reviewers = append(d.Reviewers, mail.DecisionReviewer{Label: r.GetReviewer(), Comment: r.GetComment(), Total: r.GetTotal()})
+	}
+	m, err := d.Message(a.Mail.From())
+	if err != nil {
+		return DecisionSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadDecisionNotice", err)
+	}
+	if err := a.Mail.Send(ctx, m); err != nil {
+		if mail.Permanent(err) {
+			// The relay refuses the recipient or the message: sending again changes nothing.
+			return DecisionSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
+		}
+		return DecisionSent{}, err
+	}
+	return DecisionSent{To: contact.GetEmail(), MessageID: m.ID}, nil
+}

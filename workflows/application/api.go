@@ -75,6 +75,21 @@ type (
 		IBAN        string `json:"iban"`
 		BIC         string `json:"bic"`
 	}
+	// DecisionNotice asks for the email telling the applicant of a decision (SendDecision).
+	DecisionNotice struct {
+		Application string `json:"application"`
+		// Decision is SELECTED, RESERVE or REJECTED, as signalled.
+		Decision string `json:"decision"`
+		// Promoted: a reserve project selected after a laureate withdrew.
+		Promoted bool `json:"promoted,omitempty"`
+	}
+	// DecisionSent is the result of SendDecision.
+	DecisionSent struct {
+		To        string `json:"to,omitempty"`
+		MessageID string `json:"messageId,omitempty"`
+		// Skipped says why no email was sent.
+		Skipped string `json:"skipped,omitempty"`
+	}
 	// ReportInput marks a tranche's milestone report as filed.
 	ReportInput struct {
 		Tranche string `json:"tranche"`

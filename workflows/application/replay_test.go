@@ -23,12 +23,17 @@ const (
 	// withReports is a complete run: receipt, review, selection, commitment, milestone reports for
 	// tranches 2 and 3, and every tranche paid.
 	withReports = "testdata/reports.json"
+	// withDecisionEmails is a reserve project's run with the "send-decision" step (version 1): its
+	// receipt, review, the reserve decision and its email, then its promotion to SELECTED after the
+	// laureate withdrew and the second email, the workflow waiting for the agreement. Recorded by
+	// TestDecisionNoticesAndPublishedRanking with GUICHET_RECORD_DECISION_HISTORY.
+	withDecisionEmails = "testdata/decision.json"
 )
 
 // TestReplayCommittedHistories replays the committed histories: a change to the workflow that
 // would break running workflows fails here, and must go through workflow.GetVersion.
 func TestReplayCommittedHistories(t *testing.T) {
-	for _, file := range []string{beforeReceipt, withReceipt, withReports} {
+	for _, file := range []string{beforeReceipt, withReceipt, withReports, withDecisionEmails} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(Workflow, workflowOptions())
@@ -43,25 +48,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 // relies on: one from a workflow started before the receipt step (no marker, no SendReceipt), which
 // the current code replays without sending it, and one with the step before eligibility.
 func TestHistoriesSpanTheReceiptVersion(t *testing.T) {
-	activities := func(file string) (names []string, markers int) {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var h historypb.History
-		if err := protojson.Unmarshal(data, &h); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range h.GetEvents() {
-			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-				names = append(names, a.GetActivityType().GetName())
-			}
-			if m := e.GetMarkerRecordedEventAttributes(); m != nil && strings.Contains(m.String(), "send-receipt") {
-				markers++
-			}
-		}
-		return names, markers
-	}
+	activities := func(file string) ([]string, int) { return historyActivities(t, file, "send-receipt") }
 	old, markers := activities(beforeReceipt)
 	if len(old) == 0 || old[0] != "CheckEligibility" || markers != 0 || strings.Contains(strings.Join(old, ","), "SendReceipt") {
 		t.Fatalf("%s is not a history from before the receipt step: activities %v, %d markers", beforeReceipt, old, markers)
@@ -70,4 +57,45 @@ func TestHistoriesSpanTheReceiptVersion(t *testing.T) {
 	if len(current) < 2 || current[0] != "SendReceipt" || current[1] != "CheckEligibility" || markers != 1 {
 		t.Fatalf("%s does not send the receipt first: activities %v, %d markers", withReceipt, current, markers)
 	}
+}
+
+// TestHistoriesSpanTheDecisionVersion checks that the replayed histories cover both sides of the
+// "send-decision" step: the older ones decided without a marker or an email, which the current
+// code replays without sending it, and the new one with an email after each recorded decision.
+func TestHistoriesSpanTheDecisionVersion(t *testing.T) {
+	read := func(file string) ([]string, int) { return historyActivities(t, file, "send-decision") }
+	for _, file := range []string{withReceipt, withReports} {
+		names, markers := read(file)
+		if markers != 0 || strings.Contains(strings.Join(names, ","), "SendDecision") {
+			t.Fatalf("%s is not a history from before the decision email: %v, %d markers", file, names, markers)
+		}
+	}
+	names, markers := read(withDecisionEmails)
+	got := strings.Join(names, ",")
+	if markers != 1 || !strings.Contains(got, "RecordDecision,SendDecision,RecordDecision,SendDecision") {
+		t.Fatalf("%s does not email each decision: %s, %d markers", withDecisionEmails, got, markers)
+	}
+}
+
+// historyActivities reads a recorded history: the activities it scheduled, in order, and how many
+// version markers of changeID it holds.
+func historyActivities(t *testing.T, file, changeID string) (names []string, markers int) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h historypb.History
+	if err := protojson.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range h.GetEvents() {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			names = append(names, a.GetActivityType().GetName())
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m != nil && strings.Contains(m.String(), changeID) {
+			markers++
+		}
+	}
+	return names, markers
 }

@@ -75,6 +75,7 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 	if err := w.record(ctx, decision.Decision, decision.Reason); err != nil {
 		return Outcome{}, err
 	}
+	w.sendDecision(ctx, decision.Decision, false)
 	// A project on the reserve list waits: when a laureate withdraws or is decommitted, the review
 	// service promotes the next reserve entries that fit and signals them SELECTED.
 	for decision.Decision == StateReserve {
@@ -87,6 +88,7 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 		if err := w.record(ctx, decision.Decision, decision.Reason); err != nil {
 			return Outcome{}, err
 		}
+		w.sendDecision(ctx, decision.Decision, true)
 	}
 	if decision.Decision != StateSelected {
 		return Outcome{State: decision.Decision}, nil
@@ -226,6 +228,22 @@ func (w *applicationWorkflow) sendReceipt(ctx workflow.Context) {
 	var sent ReceiptSent
 	if err := workflow.ExecuteActivity(ctx, acts.SendReceipt, w.in.Application).Get(ctx, &sent); err != nil {
 		workflow.GetLogger(ctx).Error("the acknowledgement of receipt was not sent", "application", w.in.Application, "error", err)
+	}
+}
+
+// sendDecision emails the applicant the decision just recorded with the feedback behind it (the
+// scores per criterion, the anonymised reviews, the consensus comment). Like the receipt, a send
+// that fails for good is logged and does not stop the application: the feedback stays readable
+// through the API.
+func (w *applicationWorkflow) sendDecision(ctx workflow.Context, decision string, promoted bool) {
+	// Workflows decided before the decision email existed replay without it.
+	if workflow.GetVersion(ctx, "send-decision", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	var sent DecisionSent
+	in := DecisionNotice{Application: w.in.Application, Decision: decision, Promoted: promoted}
+	if err := workflow.ExecuteActivity(ctx, acts.SendDecision, in).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Error("the decision was not emailed", "application", w.in.Application, "decision", decision, "error", err)
 	}
 }
 

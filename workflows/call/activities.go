@@ -2,17 +2,23 @@ package call
 
 import (
 	"context"
+	"log/slog"
 
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 )
 
-// Activities call the applications service as the workflow worker (role system).
+// Activities call the applications and review services as the workflow worker (role system).
 type Activities struct {
-	Calls appv1.CallServiceClient
+	Calls  appv1.CallServiceClient
+	Review reviewv1.ReviewServiceClient
+	// Mail sends the jury's reminders and the escalation to the chair.
+	Mail   Mailer
+	Logger *slog.Logger
 }
 
 // AdvanceCall moves the call to a state (a no-op when it is already there or beyond).

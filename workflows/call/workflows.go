@@ -1,6 +1,7 @@
 package call
 
 import (
+	"context"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -46,7 +47,16 @@ func (w *callWorkflow) run(ctx workflow.Context) error {
 			return err
 		}
 	}
+	// Calls started before the jury's reminders existed go straight to the deadline.
+	notices := workflow.GetVersion(ctx, reviewNoticesChange, workflow.DefaultVersion, 1) == 1
+	if notices {
+		w.sleepUntil(ctx, w.reminderAt)
+		w.notify(ctx, acts.RemindReviewers)
+	}
 	w.sleepUntil(ctx, func() time.Time { return w.cal.ReviewDeadline })
+	if notices {
+		w.notify(ctx, acts.EscalateMissingReviews)
+	}
 	if err := w.advance(ctx, Deliberation); err != nil {
 		return err
 	}
@@ -57,6 +67,37 @@ func (w *callWorkflow) run(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// reviewNoticesChange names the version that added the reminders before the review deadline and
+// the escalation to the chair at it.
+const reviewNoticesChange = "review-notices"
+
+// ReminderLead is how long before the review deadline reviewers are reminded, unless the review
+// window is shorter than twice that: then they are reminded halfway through it.
+const ReminderLead = 48 * time.Hour
+
+// reminderAt is the instant of the reviewers' reminder, which an extension moves with the deadline.
+func (w *callWorkflow) reminderAt() time.Time {
+	lead := min(ReminderLead, w.cal.ReviewDeadline.Sub(w.cal.ClosesAt)/2)
+	return w.cal.ReviewDeadline.Add(-lead)
+}
+
+// notify runs a reminder or escalation activity. A notice that cannot be sent after a few tries
+// is logged, never a reason to hold the call back from deliberation.
+func (w *callWorkflow) notify(ctx workflow.Context, activity func(context.Context, string) (NoticesSent, error)) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10},
+	})
+	var sent NoticesSent
+	if err := workflow.ExecuteActivity(ctx, activity, w.cal.Call).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Error("jury notices not sent", "call", w.cal.Call, "error", err)
+		return
+	}
+	if len(sent.NoContact) > 0 {
+		workflow.GetLogger(ctx).Warn("jury members without contact email", "call", w.cal.Call, "members", sent.NoContact)
+	}
 }
 
 func (w *callWorkflow) advance(ctx workflow.Context, state string) error {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/testenv"
@@ -33,15 +31,7 @@ func TestFinanceConsoleInBrowser(t *testing.T) {
 
 	env := testenv.Get(t)
 	cfg := testConfig(t, env)
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = p.Wait() })
-	a := newAPI(t, cfg)
-	waitReady(t, a)
+	a := startPlatform(t, cfg)
 
 	callName, callTitle, app, projectTitle := fundedProject(t, a)
 	auditor := a.token(auth.Auditor, "auditor-1", "")

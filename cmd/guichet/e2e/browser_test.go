@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/testenv"
@@ -39,15 +37,7 @@ func TestJuryConsoleInBrowser(t *testing.T) {
 
 	env := testenv.Get(t)
 	cfg := testConfig(t, env)
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = p.Wait() })
-	a := newAPI(t, cfg)
-	waitReady(t, a)
+	a := startPlatform(t, cfg)
 
 	j := newJury(t, a)
 	r := j.browserReviewer()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/config"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/testenv"
 )
@@ -19,7 +20,13 @@ import (
 // startAllInOne runs every target in this process on the test components.
 func startAllInOne(t *testing.T, env testenv.Env) *api {
 	t.Helper()
-	cfg := testConfig(t, env)
+	return startPlatform(t, testConfig(t, env))
+}
+
+// startPlatform serves every target in this process with cfg until the test ends, and returns the
+// REST client once the gateway is ready.
+func startPlatform(t *testing.T, cfg config.Config) *api {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -98,6 +98,13 @@ var (
 
 func allow(c ...caller) access { return access{allow: c} }
 
+// published is the ranking and its inputs in the matrix: public once the jury minutes are signed,
+// and the matrix signs the fixture's minutes (its "POST .../minutes:sign" row, which the methods'
+// order puts before the ranking's rows). Before the signature only the chair of the call,
+// programme officers and auditors read them, every other caller (anonymous included) gets 403:
+// TestDecisionNoticesAndPublishedRanking and services/review check both sides.
+var published = anyone
+
 // expectedAccess is who may call each REST method, keyed "VERB /path/template" as in the OpenAPI
 // document. A method published without a row here fails the matrix: adding a method means
 // deciding who may call it. A jury member reads an application (without bank details) only when
@@ -117,6 +124,7 @@ var expectedAccess = map[string]access{
 	"POST /v1/calls/{call}/applications/{application}/commitment:cancel":         allow(officer),
 	"POST /v1/calls/{call}/applications/{application}/conflicts":                 allow(jury...),
 	"POST /v1/calls/{call}/applications/{application}/consensus":                 allow(chair),
+	"GET /v1/calls/{call}/applications/{application}/feedback":                   {allow: []caller{owner, officer, auditor}, ownedBy: true},
 	"GET /v1/calls/{call}/applications/{application}/reports":                    ownerAndStaff,
 	"POST /v1/calls/{call}/applications/{application}/reports":                   ownerOnly,
 	"GET /v1/calls/{call}/applications/{application}/reviews":                    allow(jury...),
@@ -130,7 +138,7 @@ var expectedAccess = map[string]access{
 	"GET /v1/calls/{call}/awards.csv":                                            anyone,
 	"GET /v1/calls/{call}/minutes":                                               allow(chair, officer, auditor),
 	"POST /v1/calls/{call}/minutes:sign":                                         allow(chair),
-	"GET /v1/calls/{call}/ranking/inputs":                                        allow(chair, officer, auditor),
+	"GET /v1/calls/{call}/ranking/inputs":                                        published,
 	"GET /v1/calls/{call}/assignments":                                           allow(jury...),
 	"GET /v1/calls/{call}/budget":                                                allow(staff...),
 	"POST /v1/calls/{call}/declarations":                                         allow(jury...),
@@ -138,8 +146,8 @@ var expectedAccess = map[string]access{
 	"GET /v1/calls/{call}/pendingAccounts":                                       allow(finance),
 	"GET /v1/payment-batches":                                                    allow(accountant, auditor),
 	"GET /v1/calls/{call}/divergences":                                           allow(chair),
-	// Before publication; API.md opens the ranking to everyone once published.
-	"GET /v1/calls/{call}/ranking":                         allow(chair, officer, auditor),
+	// Published by the matrix's own minutes:sign row (see published).
+	"GET /v1/calls/{call}/ranking":                         published,
 	"POST /v1/calls/{call}:rank":                           allow(chair),
 	"POST /v1/payment-batches":                             allow(accountant),
 	"GET /v1/payment-batches/{payment-batche}/pain001.xml": allow(accountant, auditor),

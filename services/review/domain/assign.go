@@ -145,6 +145,14 @@ func Solve(p Problem) (Result, error) {
 	if len(p.Reviewers) > MaxJury {
 		return Result{}, fmt.Errorf("at most %d reviewers, got %d", MaxJury, len(p.Reviewers))
 	}
+	if len(p.Applications)*len(p.Reviewers) > denseLimit {
+		return solveBlocks(p, blockApplications)
+	}
+	return solveDense(p)
+}
+
+// solveDense is Solve on one network holding every pair.
+func solveDense(p Problem) (Result, error) {
 	g, err := newNetwork(p)
 	if err != nil {
 		return Result{}, err
@@ -183,9 +191,14 @@ type network struct {
 	apps      []Application
 	reviewers []Reviewer
 	cap       int
+	// capOf is each reviewer's cap in this network: cap, or its share of it in a block.
+	capOf []int
 	// cost of the pair arc i→j at i·m+j, -1 when the pair is excluded.
 	cost     []int64
 	assigned []bool
+	// adj, when set, lists each application's candidate reviewers (ascending): the arcs of a
+	// sparse block, so that Dijkstra does not scan every reviewer.
+	adj [][]int32
 	// byReviewer lists the applications assigned to each reviewer: the reverse arcs.
 	byReviewer [][]int
 	load       []int
@@ -197,31 +210,45 @@ type network struct {
 	queue nodeHeap
 }
 
-func newNetwork(p Problem) (*network, error) {
-	g := &network{apps: slices.Clone(p.Applications), reviewers: slices.Clone(p.Reviewers)}
-	slices.SortFunc(g.apps, func(a, b Application) int { return strings.Compare(a.Name, b.Name) })
-	slices.SortFunc(g.reviewers, func(a, b Reviewer) int { return strings.Compare(a.Name, b.Name) })
-	for i := 1; i < len(g.apps); i++ {
-		if g.apps[i].Name == g.apps[i-1].Name {
-			return nil, fmt.Errorf("application %s appears twice", g.apps[i].Name)
+// prepare sorts a problem's applications and reviewers by name, refuses duplicates and negative
+// loads, and returns the cap that matters.
+func prepare(p Problem) ([]Application, []Reviewer, int, error) {
+	apps, reviewers := slices.Clone(p.Applications), slices.Clone(p.Reviewers)
+	slices.SortFunc(apps, func(a, b Application) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(reviewers, func(a, b Reviewer) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(apps); i++ {
+		if apps[i].Name == apps[i-1].Name {
+			return nil, nil, 0, fmt.Errorf("application %s appears twice", apps[i].Name)
 		}
 	}
-	for i := 1; i < len(g.reviewers); i++ {
-		if g.reviewers[i].Name == g.reviewers[i-1].Name {
-			return nil, fmt.Errorf("reviewer %s appears twice", g.reviewers[i].Name)
+	for i := 1; i < len(reviewers); i++ {
+		if reviewers[i].Name == reviewers[i-1].Name {
+			return nil, nil, 0, fmt.Errorf("reviewer %s appears twice", reviewers[i].Name)
 		}
 	}
-	n, m := len(g.apps), len(g.reviewers)
 	// No reviewer can take more than every application, so a higher cap changes nothing; the
 	// bound that remains keeps the costs far from overflowing.
 	highest := 0
-	for _, r := range g.reviewers {
+	for _, r := range reviewers {
+		if r.Load < 0 {
+			return nil, nil, 0, fmt.Errorf("reviewer %s has a negative load", r.Name)
+		}
 		highest = max(highest, r.Load)
 	}
-	g.cap = min(p.LoadCap, highest+n)
-	if g.cap > MaxLoadCap {
-		return nil, fmt.Errorf("loads up to %d are beyond the optimiser's bound of %d", g.cap, MaxLoadCap)
+	cap := min(p.LoadCap, highest+len(apps))
+	if cap > MaxLoadCap {
+		return nil, nil, 0, fmt.Errorf("loads up to %d are beyond the optimiser's bound of %d", cap, MaxLoadCap)
 	}
+	return apps, reviewers, cap, nil
+}
+
+func newNetwork(p Problem) (*network, error) {
+	apps, reviewers, cap, err := prepare(p)
+	if err != nil {
+		return nil, err
+	}
+	g := &network{apps: apps, reviewers: reviewers, cap: cap}
+	n, m := len(g.apps), len(g.reviewers)
 	excluded := make(map[Pair]bool, len(p.Excluded))
 	for _, e := range p.Excluded {
 		excluded[e] = true
@@ -230,52 +257,79 @@ func newNetwork(p Problem) (*network, error) {
 	reviewerHash := make([]uint64, m)
 	g.load = make([]int, m)
 	g.byReviewer = make([][]int, m)
+	g.capOf = make([]int, m)
 	for j, r := range g.reviewers {
-		if r.Load < 0 {
-			return nil, fmt.Errorf("reviewer %s has a negative load", r.Name)
-		}
 		g.load[j] = r.Load
-		expertise[j] = map[string]bool{}
-		for _, e := range r.Expertise {
-			expertise[j][keyword(e)] = true
-		}
+		g.capOf[j] = g.cap
+		expertise[j] = expertiseOf(r)
 		reviewerHash[j] = hashString(r.Name)
 	}
 	g.cost = make([]int64, n*m)
 	g.assigned = make([]bool, n*m)
 	for i, a := range g.apps {
-		keywords := map[string]bool{}
-		for _, k := range a.Keywords {
-			if k = keyword(k); k != "" {
-				keywords[k] = true
-			}
-		}
+		keywords := keywordsOf(a)
 		appHash := mix(uint64(p.Seed) ^ hashString(a.Name))
 		for j, r := range g.reviewers {
 			if excluded[Pair{a.Name, r.Name}] {
 				g.cost[i*m+j] = -1
 				continue
 			}
-			missing := 0
-			for k := range keywords {
-				if !expertise[j][k] {
-					missing++
-				}
-			}
-			var level int64
-			if len(keywords) > 0 {
-				level = int64((missing*expertiseLevels + len(keywords) - 1) / len(keywords))
-			}
-			tie := int64(mix(appHash^reviewerHash[j]) >> (64 - tieBits))
-			g.cost[i*m+j] = level*expertiseWeight + tie
+			g.cost[i*m+j] = pairCost(keywords, expertise[j], appHash, reviewerHash[j])
 		}
 	}
-	nodes := n + m + 1
+	g.scratch()
+	return g, nil
+}
+
+// scratch allocates the potentials and Dijkstra's space.
+func (g *network) scratch() {
+	nodes := len(g.apps) + len(g.reviewers) + 1
 	g.potential = make([]int64, nodes)
 	g.dist = make([]int64, nodes)
 	g.prev = make([]int, nodes)
 	g.done = make([]bool, nodes)
-	return g, nil
+}
+
+// keywordsOf is an application's set of comparable keywords.
+func keywordsOf(a Application) map[string]bool {
+	keywords := map[string]bool{}
+	for _, k := range a.Keywords {
+		if k = keyword(k); k != "" {
+			keywords[k] = true
+		}
+	}
+	return keywords
+}
+
+// expertiseOf is a reviewer's set of comparable declared keywords.
+func expertiseOf(r Reviewer) map[string]bool {
+	expertise := map[string]bool{}
+	for _, e := range r.Expertise {
+		expertise[keyword(e)] = true
+	}
+	return expertise
+}
+
+// pairCost is the cost of an (application, reviewer) pair: its expertise mismatch level, then
+// the seeded tie-break.
+func pairCost(keywords, expertise map[string]bool, appHash, reviewerHash uint64) int64 {
+	return mismatch(keywords, expertise)*expertiseWeight + int64(mix(appHash^reviewerHash)>>(64-tieBits))
+}
+
+// mismatch is the share of the application's keywords the reviewer has not declared, in
+// expertiseLevels steps rounded up: 0 when all match (or there are none), expertiseLevels when
+// none does.
+func mismatch(keywords, expertise map[string]bool) int64 {
+	if len(keywords) == 0 {
+		return 0
+	}
+	missing := 0
+	for k := range keywords {
+		if !expertise[k] {
+			missing++
+		}
+	}
+	return int64((missing*expertiseLevels + len(keywords) - 1) / len(keywords))
 }
 
 // augment pushes one unit from application s to the sink along a shortest residual path, and
@@ -298,6 +352,20 @@ func (g *network) augment(s int) bool {
 			break
 		}
 		du, pu := g.dist[u], g.potential[u]
+		if u < n && g.adj != nil {
+			for _, j := range g.adj[u] {
+				c := g.cost[u*m+int(j)]
+				if g.assigned[u*m+int(j)] {
+					continue
+				}
+				v := n + int(j)
+				if d := du + c + pu - g.potential[v]; d < g.dist[v] {
+					g.dist[v], g.prev[v] = d, u
+					g.queue.update(v)
+				}
+			}
+			continue
+		}
 		if u < n {
 			row, taken := g.cost[u*m:(u+1)*m], g.assigned[u*m:(u+1)*m]
 			pot, dist := g.potential[n:n+m], g.dist[n:n+m]
@@ -314,7 +382,7 @@ func (g *network) augment(s int) bool {
 			continue
 		}
 		j := u - n
-		if g.load[j] < g.cap {
+		if g.load[j] < g.capOf[j] {
 			if d := du + loadWeight*int64(g.load[j]) + pu - g.potential[sink]; d < g.dist[sink] {
 				g.dist[sink], g.prev[sink] = d, u
 				g.queue.update(sink)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -87,6 +88,10 @@ func ValidScore(s float64) bool {
 // CheckScores checks that scores cover exactly the grid's criteria, each once, on the 0–5 scale in
 // half steps, and returns them in the grid's order.
 func CheckScores(criteria []Criterion, scores []Score) ([]Score, error) {
+	if inGridOrder(criteria, scores) {
+		// The usual case, and the whole cost of ranking 100,000 applications without it.
+		return slices.Clone(scores), nil
+	}
 	index := make(map[string]int, len(criteria))
 	for i, c := range criteria {
 		index[c.ID] = i
@@ -119,6 +124,20 @@ func CheckScores(criteria []Criterion, scores []Score) ([]Score, error) {
 		return nil, bad
 	}
 	return ordered, nil
+}
+
+// inGridOrder reports valid scores given once each in the grid's order: CheckScores's answer is
+// then the scores themselves.
+func inGridOrder(criteria []Criterion, scores []Score) bool {
+	if len(scores) != len(criteria) {
+		return false
+	}
+	for j, s := range scores {
+		if s.Criterion != criteria[j].ID || !ValidScore(s.Score) {
+			return false
+		}
+	}
+	return true
 }
 
 // Total is a review's weighted total, Σ weight × score. Half-step scores times integer weights are

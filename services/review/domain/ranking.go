@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -231,7 +232,7 @@ func Select(call Call, finals []Final) (Ranking, error) {
 	for _, id := range TieBreakOrder(call.Criteria, call.TieBreak) {
 		order = append(order, index[id])
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(finals))
 	list := make([]scored, 0, len(finals))
 	for _, f := range finals {
 		if seen[f.Application] {
@@ -244,12 +245,18 @@ func Select(call Call, finals []Final) (Ranking, error) {
 		}
 		list = append(list, s)
 	}
-	slices.SortFunc(list, func(a, b scored) int { return compare(order, a, b) })
+	// Sorting pointers moves 8 bytes a swap instead of a whole entry of some 200 bytes, which
+	// counts at 100,000 applications (BenchmarkSelect100k).
+	sorted := make([]*scored, len(list))
+	for i := range list {
+		sorted[i] = &list[i]
+	}
+	slices.SortFunc(sorted, func(a, b *scored) int { return compare(order, a, b) })
 
 	r := Ranking{EnvelopeCents: call.EnvelopeCents, Entries: make([]Entry, len(list))}
 	selecting, reserve := true, 0
-	for i := range list {
-		e := list[i].entry
+	for i, s := range sorted {
+		e := s.entry
 		e.Rank = i + 1
 		switch {
 		case !e.AboveThresholds:
@@ -258,14 +265,13 @@ func Select(call Call, finals []Final) (Ranking, error) {
 			e.Decision = Selected
 			r.SelectedCents += e.RequestedCents
 			r.CutoffRank = e.Rank
-			e.Reason = fmt.Sprintf("funded: %s cumulative within the envelope of %s",
-				Euros(r.SelectedCents), Euros(call.EnvelopeCents))
+			e.Reason = "funded: " + Euros(r.SelectedCents) + " cumulative within the envelope of " + Euros(call.EnvelopeCents)
 		default:
 			selecting = false
 			reserve++
 			e.Decision = Reserve
-			e.Reason = fmt.Sprintf("reserve list position %d: above the thresholds, but the envelope had %s left for %s requested when the selection stopped",
-				reserve, Euros(call.EnvelopeCents-r.SelectedCents), Euros(e.RequestedCents))
+			e.Reason = "reserve list position " + strconv.Itoa(reserve) + ": above the thresholds, but the envelope had " +
+				Euros(call.EnvelopeCents-r.SelectedCents) + " left for " + Euros(e.RequestedCents) + " requested when the selection stopped"
 		}
 		r.Entries[i] = e
 	}
@@ -292,6 +298,7 @@ func score(call Call, f Final) (scored, error) {
 	}
 	n := int64(f.Reviews)
 	s := scored{reviews: n, half: make([]int64, len(call.Criteria)), entry: Entry{
+		Means:           make([]Score, 0, len(call.Criteria)),
 		Consensus:       f.Consensus,
 		Application:     f.Application,
 		Title:           f.Title,
@@ -331,7 +338,7 @@ func score(call Call, f Final) (scored, error) {
 
 // compare orders by exact total descending (a/n > b/m ⇔ a·m > b·n), then by exact score
 // descending on each criterion of the tie-break order, then earlier submission, then name.
-func compare(order []int, a, b scored) int {
+func compare(order []int, a, b *scored) int {
 	if c := descending(a.weighted, a.reviews, b.weighted, b.reviews); c != 0 {
 		return c
 	}
@@ -363,9 +370,13 @@ func number(f float64) string { return fmt.Sprintf("%.4g", f) }
 
 // Euros formats cents as euros with two decimals (1234567 → "12345.67 EUR").
 func Euros(cents int64) string {
-	sign := ""
+	// Appended by hand rather than with fmt: the ranking writes two per application.
+	b := make([]byte, 0, 24)
 	if cents < 0 {
-		sign, cents = "-", -cents
+		b = append(b, '-')
+		cents = -cents
 	}
-	return fmt.Sprintf("%s%d.%02d EUR", sign, cents/100, cents%100)
+	b = strconv.AppendInt(b, cents/100, 10)
+	b = append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
+	return string(append(b, " EUR"...))
 }

@@ -32,6 +32,9 @@ type Report struct {
 	PlatformAtRestMB float64 `json:"platformAtRestMb"`
 	// PlatformAtRestPSSMB counts the pages the processes share (the binary's code) once.
 	PlatformAtRestPSSMB float64 `json:"platformAtRestPssMb"`
+
+	// Selection is stage 4, when asked for (--selection N --reviewers M).
+	Selection *SelectionResult `json:"selection,omitempty"`
 }
 
 // Ratios compare the rush with the ceilings measured in the same run.
@@ -162,6 +165,9 @@ func (r *Report) Table(w io.Writer) {
 		for _, ph := range l.Phases {
 			f("  %s\t%.1f s\n", ph.Name, ph.Seconds)
 		}
+	}
+	if s := r.Selection; s != nil {
+		s.rows(f)
 	}
 	f("\nprocess\tCPU s during the run\tpeak RSS MB\n")
 	rest := map[string]Usage{}

@@ -4,6 +4,7 @@ package seed
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -19,6 +20,16 @@ const DemoCallID = "donnees-publiques-2026"
 
 // Reviewers of the demo jury.
 var Reviewers = []string{"reviewer-1", "reviewer-2", "reviewer-3", "reviewer-4", "reviewer-5", "reviewer-6"}
+
+// JuryContacts are the demo jury's emails (reviewer-1@jury.example.org…, chair-1@jury.example.org),
+// where the review reminders and the escalation to the chair go (mailpit in development).
+func JuryContacts() []*appv1.JuryContact {
+	var out []*appv1.JuryContact
+	for _, sub := range append(slices.Clone(Reviewers), "chair-1") {
+		out = append(out, &appv1.JuryContact{Subject: sub, Email: sub + "@jury.example.org"})
+	}
+	return out
+}
 
 // DemoCall returns the demo call as of now.
 func DemoCall(now time.Time) *appv1.Call {
@@ -40,6 +51,7 @@ func DemoCall(now time.Time) *appv1.Call {
 		Reviewers:               Reviewers,
 		Chair:                   "chair-1",
 		ReviewersPerApplication: 3,
+		JuryContacts:            JuryContacts(),
 	}
 }
 

@@ -62,6 +62,10 @@ func services(d *deps) map[Target]service {
 					return nil, err
 				}
 				opts.Readers = readers
+				// The same connection, as the platform, gives applicants their decision feedback.
+				if f, ok := readers.(applications.FeedbackSource); ok {
+					opts.Feedback = f
+				}
 				applications.New(pool, opts).Register(r)
 				return func() {
 					closeReaders()
@@ -72,8 +76,13 @@ func services(d *deps) map[Target]service {
 			}},
 		Review: {review.Schema, review.Migrations, review.Policy, d.cfg.ReviewAddr,
 			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
-				review.New(pool, d.opts.Clock, d.logger).Register(r)
-				return nil, nil
+				// The jury's live progress goes to the console through Redis (decision 0017).
+				rdb, err := redisx.Open(d.cfg.RedisURL)
+				if err != nil {
+					return nil, err
+				}
+				review.New(pool, d.opts.Clock, d.logger).PublishLive(rdb).Register(r)
+				return func() { _ = rdb.Close() }, nil
 			}},
 		Payments: {payments.Schema, payments.Migrations, payments.Policy, d.cfg.PaymentsAddr,
 			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
@@ -92,6 +101,12 @@ func (r reviewReaders) MayRead(ctx context.Context, application string, reader a
 		return false, err
 	}
 	return resp.GetAllowed(), nil
+}
+
+// Feedback fetches an application's decision feedback for the applications service, which has
+// already checked that the caller may see the application.
+func (r reviewReaders) Feedback(ctx context.Context, feedback string) (*reviewv1.Feedback, error) {
+	return r.client.GetFeedback(ctx, &reviewv1.GetFeedbackRequest{Name: feedback})
 }
 
 // juryReaders connects the applications service to the review service for jury reading. Without
@@ -241,7 +256,8 @@ func startWorker(_ context.Context, d *deps) (func(context.Context) error, strin
 		for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
 			w := worker.New(d.temporal, d.cfg.TaskQueue, worker.Options{})
 			application.Register(w, acts)
-			call.Register(w, &call.Activities{Calls: appv1.NewCallServiceClient(apps)})
+			call.Register(w, &call.Activities{Calls: appv1.NewCallServiceClient(apps), Review: reviewv1.NewReviewServiceClient(rev),
+				Mail: sender, Logger: d.logger})
 			err := w.Start()
 			if err == nil {
 				<-ctx.Done()
@@ -347,7 +363,9 @@ func startWeb(_ context.Context, d *deps) (func(context.Context) error, string, 
 	}
 	h, err := web.Handler(web.Options{APIURL: "http://" + d.cfg.GatewayAddr, BaseURL: base,
 		Issuer: d.cfg.OIDCIssuer, ClientID: clientID, ClientSecret: d.cfg.WebClientSecret,
-		Redis: rdb, Applications: apps, Review: rev, Payments: pay, Logger: d.logger})
+		Redis: rdb, Applications: apps, Review: rev, Payments: pay, Logger: d.logger,
+		// The console's theme: neutral unless the operator installed DSFR (README, "Jury console").
+		Theme: d.cfg.WebTheme, DSFRDir: d.cfg.DSFRDir})
 	if err != nil {
 		_ = lis.Close()
 		closer()

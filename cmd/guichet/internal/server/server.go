@@ -73,9 +73,11 @@ func Start(ctx context.Context, targets []Target, o Options) (p *Platform, err e
 	ctx, cancel := context.WithCancel(ctx)
 	group, gctx := errgroup.WithContext(ctx)
 	p = &Platform{group: group, cancel: cancel, telemetry: tel, Addrs: map[Target]string{}}
+	// A failed start returns a nil platform: stop what was started through this copy.
+	started := p
 	defer func() {
 		if err != nil {
-			_ = p.Stop()
+			_ = started.Stop()
 		}
 	}()
 	d := &deps{opts: o, cfg: o.Config, logger: o.Logger, tel: tel,
@@ -166,6 +168,10 @@ func start(ctx context.Context, t Target, d *deps) (run func(context.Context) er
 // serveHTTP serves h on lis until ctx ends, then shuts down gracefully.
 func serveHTTP(ctx context.Context, lis net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// A handler with long-lived streams (the console's live events) ends them on shutdown.
+	if s, ok := h.(interface{ Shutdown() }); ok {
+		srv.RegisterOnShutdown(s.Shutdown)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	select {

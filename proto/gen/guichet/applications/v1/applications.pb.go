@@ -9,6 +9,7 @@ package applicationsv1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
+	v1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -98,6 +99,60 @@ func (x *Criterion) GetThreshold() float64 {
 	return 0
 }
 
+// A jury member's contact email.
+type JuryContact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The member's subject (the chair or one of the reviewers).
+	Subject       string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	Email         string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JuryContact) Reset() {
+	*x = JuryContact{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JuryContact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JuryContact) ProtoMessage() {}
+
+func (x *JuryContact) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JuryContact.ProtoReflect.Descriptor instead.
+func (*JuryContact) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *JuryContact) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *JuryContact) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
 // A call for projects.
 type Call struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -134,13 +189,18 @@ type Call struct {
 	// most this percent of the requested amount, so the last (the balance, paid after the final
 	// report) is at least the rest. 1 to 100; 0 or absent means the default, 80.
 	InterimMaxPercent int32 `protobuf:"varint,18,opt,name=interim_max_percent,json=interimMaxPercent,proto3" json:"interim_max_percent,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The jury members' contact emails, for the review reminders and the escalation of missing
+	// reviews to the chair. Optional; each subject is the chair or one of the reviewers, at most
+	// once. A member without a contact is not emailed (the chair still sees the missing reviews in
+	// the console). Shown to the programme officer only: never to applicants or the jury.
+	JuryContacts  []*JuryContact `protobuf:"bytes,19,rep,name=jury_contacts,json=juryContacts,proto3" json:"jury_contacts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Call) Reset() {
 	*x = Call{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[1]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -152,7 +212,7 @@ func (x *Call) String() string {
 func (*Call) ProtoMessage() {}
 
 func (x *Call) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[1]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -165,7 +225,7 @@ func (x *Call) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Call.ProtoReflect.Descriptor instead.
 func (*Call) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{1}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Call) GetName() string {
@@ -294,6 +354,13 @@ func (x *Call) GetInterimMaxPercent() int32 {
 	return 0
 }
 
+func (x *Call) GetJuryContacts() []*JuryContact {
+	if x != nil {
+		return x.JuryContacts
+	}
+	return nil
+}
+
 type CreateCallRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Optional identifier of the new call (lowercase letters, digits, dashes); generated when empty.
@@ -305,7 +372,7 @@ type CreateCallRequest struct {
 
 func (x *CreateCallRequest) Reset() {
 	*x = CreateCallRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[2]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -317,7 +384,7 @@ func (x *CreateCallRequest) String() string {
 func (*CreateCallRequest) ProtoMessage() {}
 
 func (x *CreateCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[2]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -330,7 +397,7 @@ func (x *CreateCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCallRequest.ProtoReflect.Descriptor instead.
 func (*CreateCallRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{2}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateCallRequest) GetCallId() string {
@@ -357,7 +424,7 @@ type GetCallRequest struct {
 
 func (x *GetCallRequest) Reset() {
 	*x = GetCallRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[3]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +436,7 @@ func (x *GetCallRequest) String() string {
 func (*GetCallRequest) ProtoMessage() {}
 
 func (x *GetCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[3]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +449,7 @@ func (x *GetCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCallRequest.ProtoReflect.Descriptor instead.
 func (*GetCallRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{3}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetCallRequest) GetName() string {
@@ -402,7 +469,7 @@ type ListCallsRequest struct {
 
 func (x *ListCallsRequest) Reset() {
 	*x = ListCallsRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[4]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -414,7 +481,7 @@ func (x *ListCallsRequest) String() string {
 func (*ListCallsRequest) ProtoMessage() {}
 
 func (x *ListCallsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[4]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -427,7 +494,7 @@ func (x *ListCallsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCallsRequest.ProtoReflect.Descriptor instead.
 func (*ListCallsRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{4}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListCallsRequest) GetPageSize() int32 {
@@ -454,7 +521,7 @@ type ListCallsResponse struct {
 
 func (x *ListCallsResponse) Reset() {
 	*x = ListCallsResponse{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[5]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +533,7 @@ func (x *ListCallsResponse) String() string {
 func (*ListCallsResponse) ProtoMessage() {}
 
 func (x *ListCallsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[5]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +546,7 @@ func (x *ListCallsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCallsResponse.ProtoReflect.Descriptor instead.
 func (*ListCallsResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{5}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListCallsResponse) GetCalls() []*Call {
@@ -510,7 +577,7 @@ type Applicant struct {
 
 func (x *Applicant) Reset() {
 	*x = Applicant{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[6]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +589,7 @@ func (x *Applicant) String() string {
 func (*Applicant) ProtoMessage() {}
 
 func (x *Applicant) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[6]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +602,7 @@ func (x *Applicant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Applicant.ProtoReflect.Descriptor instead.
 func (*Applicant) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{6}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Applicant) GetLegalName() string {
@@ -569,7 +636,7 @@ type Contact struct {
 
 func (x *Contact) Reset() {
 	*x = Contact{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[7]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -581,7 +648,7 @@ func (x *Contact) String() string {
 func (*Contact) ProtoMessage() {}
 
 func (x *Contact) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[7]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -594,7 +661,7 @@ func (x *Contact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contact.ProtoReflect.Descriptor instead.
 func (*Contact) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{7}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Contact) GetName() string {
@@ -624,7 +691,7 @@ type Milestone struct {
 
 func (x *Milestone) Reset() {
 	*x = Milestone{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[8]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -636,7 +703,7 @@ func (x *Milestone) String() string {
 func (*Milestone) ProtoMessage() {}
 
 func (x *Milestone) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[8]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -649,7 +716,7 @@ func (x *Milestone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Milestone.ProtoReflect.Descriptor instead.
 func (*Milestone) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{8}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Milestone) GetTitle() string {
@@ -685,7 +752,7 @@ type BankAccount struct {
 
 func (x *BankAccount) Reset() {
 	*x = BankAccount{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[9]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +764,7 @@ func (x *BankAccount) String() string {
 func (*BankAccount) ProtoMessage() {}
 
 func (x *BankAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[9]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +777,7 @@ func (x *BankAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BankAccount.ProtoReflect.Descriptor instead.
 func (*BankAccount) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{9}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BankAccount) GetIban() string {
@@ -768,7 +835,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[10]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +847,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[10]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +860,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{10}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Application) GetName() string {
@@ -933,7 +1000,7 @@ type CreateApplicationRequest struct {
 
 func (x *CreateApplicationRequest) Reset() {
 	*x = CreateApplicationRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[11]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1012,7 @@ func (x *CreateApplicationRequest) String() string {
 func (*CreateApplicationRequest) ProtoMessage() {}
 
 func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[11]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1025,7 @@ func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*CreateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{11}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateApplicationRequest) GetParent() string {
@@ -985,7 +1052,7 @@ type GetApplicationRequest struct {
 
 func (x *GetApplicationRequest) Reset() {
 	*x = GetApplicationRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[12]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1064,7 @@ func (x *GetApplicationRequest) String() string {
 func (*GetApplicationRequest) ProtoMessage() {}
 
 func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[12]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1077,7 @@ func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{12}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetApplicationRequest) GetName() string {
@@ -1034,7 +1101,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[13]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1113,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[13]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1126,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{13}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListApplicationsRequest) GetParent() string {
@@ -1100,7 +1167,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[14]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1112,7 +1179,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[14]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1125,7 +1192,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{14}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -1153,7 +1220,7 @@ type UpdateApplicationRequest struct {
 
 func (x *UpdateApplicationRequest) Reset() {
 	*x = UpdateApplicationRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[15]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1165,7 +1232,7 @@ func (x *UpdateApplicationRequest) String() string {
 func (*UpdateApplicationRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[15]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1178,7 +1245,7 @@ func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{15}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateApplicationRequest) GetApplication() *Application {
@@ -1204,7 +1271,7 @@ type SubmitApplicationRequest struct {
 
 func (x *SubmitApplicationRequest) Reset() {
 	*x = SubmitApplicationRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[16]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1283,7 @@ func (x *SubmitApplicationRequest) String() string {
 func (*SubmitApplicationRequest) ProtoMessage() {}
 
 func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[16]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1296,7 @@ func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{16}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitApplicationRequest) GetName() string {
@@ -1249,7 +1316,7 @@ type WithdrawApplicationRequest struct {
 
 func (x *WithdrawApplicationRequest) Reset() {
 	*x = WithdrawApplicationRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[17]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1328,7 @@ func (x *WithdrawApplicationRequest) String() string {
 func (*WithdrawApplicationRequest) ProtoMessage() {}
 
 func (x *WithdrawApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[17]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1341,7 @@ func (x *WithdrawApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawApplicationRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{17}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WithdrawApplicationRequest) GetName() string {
@@ -1300,7 +1367,7 @@ type SignAgreementRequest struct {
 
 func (x *SignAgreementRequest) Reset() {
 	*x = SignAgreementRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[18]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1312,7 +1379,7 @@ func (x *SignAgreementRequest) String() string {
 func (*SignAgreementRequest) ProtoMessage() {}
 
 func (x *SignAgreementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[18]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1325,7 +1392,7 @@ func (x *SignAgreementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignAgreementRequest.ProtoReflect.Descriptor instead.
 func (*SignAgreementRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{18}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SignAgreementRequest) GetName() string {
@@ -1344,7 +1411,7 @@ type CheckEligibilityRequest struct {
 
 func (x *CheckEligibilityRequest) Reset() {
 	*x = CheckEligibilityRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[19]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1423,7 @@ func (x *CheckEligibilityRequest) String() string {
 func (*CheckEligibilityRequest) ProtoMessage() {}
 
 func (x *CheckEligibilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[19]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1436,7 @@ func (x *CheckEligibilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckEligibilityRequest.ProtoReflect.Descriptor instead.
 func (*CheckEligibilityRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{19}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CheckEligibilityRequest) GetName() string {
@@ -1394,7 +1461,7 @@ type RuleEligibilityRequest struct {
 
 func (x *RuleEligibilityRequest) Reset() {
 	*x = RuleEligibilityRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1406,7 +1473,7 @@ func (x *RuleEligibilityRequest) String() string {
 func (*RuleEligibilityRequest) ProtoMessage() {}
 
 func (x *RuleEligibilityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[20]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1419,7 +1486,7 @@ func (x *RuleEligibilityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleEligibilityRequest.ProtoReflect.Descriptor instead.
 func (*RuleEligibilityRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{20}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RuleEligibilityRequest) GetName() string {
@@ -1455,7 +1522,7 @@ type RecordDecisionRequest struct {
 
 func (x *RecordDecisionRequest) Reset() {
 	*x = RecordDecisionRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1534,7 @@ func (x *RecordDecisionRequest) String() string {
 func (*RecordDecisionRequest) ProtoMessage() {}
 
 func (x *RecordDecisionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[21]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1547,7 @@ func (x *RecordDecisionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordDecisionRequest.ProtoReflect.Descriptor instead.
 func (*RecordDecisionRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{21}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordDecisionRequest) GetName() string {
@@ -1525,7 +1592,7 @@ type MilestoneReport struct {
 
 func (x *MilestoneReport) Reset() {
 	*x = MilestoneReport{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1604,7 @@ func (x *MilestoneReport) String() string {
 func (*MilestoneReport) ProtoMessage() {}
 
 func (x *MilestoneReport) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[22]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1617,7 @@ func (x *MilestoneReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MilestoneReport.ProtoReflect.Descriptor instead.
 func (*MilestoneReport) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{22}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MilestoneReport) GetName() string {
@@ -1613,7 +1680,7 @@ type CreateReportRequest struct {
 
 func (x *CreateReportRequest) Reset() {
 	*x = CreateReportRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1625,7 +1692,7 @@ func (x *CreateReportRequest) String() string {
 func (*CreateReportRequest) ProtoMessage() {}
 
 func (x *CreateReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[23]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1638,7 +1705,7 @@ func (x *CreateReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateReportRequest.ProtoReflect.Descriptor instead.
 func (*CreateReportRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{23}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateReportRequest) GetParent() string {
@@ -1665,7 +1732,7 @@ type ListReportsRequest struct {
 
 func (x *ListReportsRequest) Reset() {
 	*x = ListReportsRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +1744,7 @@ func (x *ListReportsRequest) String() string {
 func (*ListReportsRequest) ProtoMessage() {}
 
 func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[24]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1757,7 @@ func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsRequest.ProtoReflect.Descriptor instead.
 func (*ListReportsRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{24}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListReportsRequest) GetParent() string {
@@ -1709,7 +1776,7 @@ type ListReportsResponse struct {
 
 func (x *ListReportsResponse) Reset() {
 	*x = ListReportsResponse{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1721,7 +1788,7 @@ func (x *ListReportsResponse) String() string {
 func (*ListReportsResponse) ProtoMessage() {}
 
 func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[25]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1734,7 +1801,7 @@ func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsResponse.ProtoReflect.Descriptor instead.
 func (*ListReportsResponse) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{25}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListReportsResponse) GetReports() []*MilestoneReport {
@@ -1755,7 +1822,7 @@ type UpdateBankAccountRequest struct {
 
 func (x *UpdateBankAccountRequest) Reset() {
 	*x = UpdateBankAccountRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1767,7 +1834,7 @@ func (x *UpdateBankAccountRequest) String() string {
 func (*UpdateBankAccountRequest) ProtoMessage() {}
 
 func (x *UpdateBankAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[26]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1780,7 +1847,7 @@ func (x *UpdateBankAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateBankAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateBankAccountRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{26}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateBankAccountRequest) GetName() string {
@@ -1813,7 +1880,7 @@ type ExtendCallRequest struct {
 
 func (x *ExtendCallRequest) Reset() {
 	*x = ExtendCallRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1825,7 +1892,7 @@ func (x *ExtendCallRequest) String() string {
 func (*ExtendCallRequest) ProtoMessage() {}
 
 func (x *ExtendCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[27]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1838,7 +1905,7 @@ func (x *ExtendCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendCallRequest.ProtoReflect.Descriptor instead.
 func (*ExtendCallRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{27}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ExtendCallRequest) GetName() string {
@@ -1880,7 +1947,7 @@ type AdvanceCallRequest struct {
 
 func (x *AdvanceCallRequest) Reset() {
 	*x = AdvanceCallRequest{}
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +1959,7 @@ func (x *AdvanceCallRequest) String() string {
 func (*AdvanceCallRequest) ProtoMessage() {}
 
 func (x *AdvanceCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guichet_applications_v1_applications_proto_msgTypes[28]
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +1972,7 @@ func (x *AdvanceCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdvanceCallRequest.ProtoReflect.Descriptor instead.
 func (*AdvanceCallRequest) Descriptor() ([]byte, []int) {
-	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{28}
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AdvanceCallRequest) GetName() string {
@@ -1922,18 +1989,68 @@ func (x *AdvanceCallRequest) GetState() string {
 	return ""
 }
 
+type GetApplicationFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/feedback
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApplicationFeedbackRequest) Reset() {
+	*x = GetApplicationFeedbackRequest{}
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApplicationFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApplicationFeedbackRequest) ProtoMessage() {}
+
+func (x *GetApplicationFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_applications_v1_applications_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApplicationFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*GetApplicationFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_applications_v1_applications_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetApplicationFeedbackRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 var File_guichet_applications_v1_applications_proto protoreflect.FileDescriptor
 
 const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\n" +
-	"*guichet/applications/v1/applications.proto\x12\x17guichet.applications.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xb6\x01\n" +
+	"*guichet/applications/v1/applications.proto\x12\x17guichet.applications.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eguichet/review/v1/review.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xb6\x01\n" +
 	"\tCriterion\x12-\n" +
 	"\x02id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,31}$R\x02id\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12!\n" +
 	"\x06weight\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x01R\x06weight\x125\n" +
-	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"\xcc\x12\n" +
+	"\tthreshold\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\tthreshold\"U\n" +
+	"\vJuryContact\x12$\n" +
+	"\asubject\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\asubject\x12 \n" +
+	"\x05email\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\"\xb4\x14\n" +
 	"\x04Call\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
@@ -1960,9 +2077,9 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
 	"createTime\x129\n" +
 	"\x13advance_max_percent\x18\x11 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11advanceMaxPercent\x129\n" +
-	"\x13interim_max_percent\x18\x12 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent:\xfa\n" +
-	"\x92A\xb5\x06\n" +
-	"N2LA call for projects: its envelope, amounts, calendar, scoring grid and jury.2\xe2\x05{\"title\": \"Projets utilisant les données publiques 2026\", \"envelopeCents\": \"1000000000\", \"floorCents\": \"10000000\", \"ceilingCents\": \"100000000\", \"maxRatePercent\": 50, \"opensAt\": \"2026-12-01T09:00:00Z\", \"closesAt\": \"2027-01-31T11:00:00Z\", \"reviewDeadline\": \"2027-03-15T17:00:00Z\", \"criteria\": [{\"id\": \"impact\", \"title\": \"Public value and impact\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"data\", \"title\": \"Use and quality of public data\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"feasibility\", \"title\": \"Feasibility, team and budget realism\", \"weight\": 1, \"threshold\": 3}], \"overallThreshold\": 10, \"reviewers\": [\"reviewer-1\", \"reviewer-2\", \"reviewer-3\", \"reviewer-4\", \"reviewer-5\", \"reviewer-6\"], \"chair\": \"chair-1\", \"reviewersPerApplication\": 3}\xbaH\xbd\x04\x1a\xc3\x01\n" +
+	"\x13interim_max_percent\x18\x12 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x11interimMaxPercent\x12T\n" +
+	"\rjury_contacts\x18\x13 \x03(\v2$.guichet.applications.v1.JuryContactB\t\xbaH\x06\x92\x01\x03\x10\xf5\x03R\fjuryContacts:\x8c\f\x92A\xc7\a\n" +
+	"N2LA call for projects: its envelope, amounts, calendar, scoring grid and jury.2\xf4\x06{\"title\": \"Projets utilisant les données publiques 2026\", \"envelopeCents\": \"1000000000\", \"floorCents\": \"10000000\", \"ceilingCents\": \"100000000\", \"maxRatePercent\": 50, \"opensAt\": \"2026-12-01T09:00:00Z\", \"closesAt\": \"2027-01-31T11:00:00Z\", \"reviewDeadline\": \"2027-03-15T17:00:00Z\", \"criteria\": [{\"id\": \"impact\", \"title\": \"Public value and impact\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"data\", \"title\": \"Use and quality of public data\", \"weight\": 1, \"threshold\": 3}, {\"id\": \"feasibility\", \"title\": \"Feasibility, team and budget realism\", \"weight\": 1, \"threshold\": 3}], \"overallThreshold\": 10, \"reviewers\": [\"reviewer-1\", \"reviewer-2\", \"reviewer-3\", \"reviewer-4\", \"reviewer-5\", \"reviewer-6\"], \"chair\": \"chair-1\", \"reviewersPerApplication\": 3, \"juryContacts\": [{\"subject\": \"reviewer-1\", \"email\": \"reviewer-1@jury.example.org\"}, {\"subject\": \"chair-1\", \"email\": \"chair-1@jury.example.org\"}]}\xbaH\xbd\x04\x1a\xc3\x01\n" +
 	"\x14call.schedule_limits\x123advanceMaxPercent must not exceed interimMaxPercent\x1avthis.advance_max_percent == 0 || this.interim_max_percent == 0 || this.advance_max_percent <= this.interim_max_percent\x1ae\n" +
 	"\x12call.floor_ceiling\x12'floorCents must not exceed ceilingCents\x1a&this.floor_cents <= this.ceiling_cents\x1an\n" +
 	"\x15call.ceiling_envelope\x12*ceilingCents must not exceed envelopeCents\x1a)this.ceiling_cents <= this.envelope_cents\x1a\x9d\x01\n" +
@@ -2091,7 +2208,9 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x18\xe8\aR\x06reason:a\x92A^2\\{\"closesAt\": \"2027-02-15T11:00:00Z\", \"reason\": \"One more fortnight for small associations.\"}\"\xa3\x01\n" +
 	"\x12AdvanceCallRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04name\x12^\n" +
-	"\x05state\x18\x02 \x01(\tBH\xbaHErCR\x04OPENR\x06CLOSEDR\x06REVIEWR\fDELIBERATIONR\tSELECTIONR\aFUNDINGR\tCOMPLETEDR\x05state2\xbf\x04\n" +
+	"\x05state\x18\x02 \x01(\tBH\xbaHErCR\x04OPENR\x06CLOSEDR\x06REVIEWR\fDELIBERATIONR\tSELECTIONR\aFUNDINGR\tCOMPLETEDR\x05state\"n\n" +
+	"\x1dGetApplicationFeedbackRequest\x12M\n" +
+	"\x04name\x18\x01 \x01(\tB9\xbaH6r422^calls/[a-z0-9-]+/applications/[a-z0-9]+/feedback$R\x04name2\xbf\x04\n" +
 	"\vCallService\x12p\n" +
 	"\n" +
 	"CreateCall\x12*.guichet.applications.v1.CreateCallRequest\x1a\x1d.guichet.applications.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12m\n" +
@@ -2099,7 +2218,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\tListCalls\x12).guichet.applications.v1.ListCallsRequest\x1a*.guichet.applications.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls\x12}\n" +
 	"\n" +
 	"ExtendCall\x12*.guichet.applications.v1.ExtendCallRequest\x1a\x1d.guichet.applications.v1.Call\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/{name=calls/*}:extend\x12Y\n" +
-	"\vAdvanceCall\x12+.guichet.applications.v1.AdvanceCallRequest\x1a\x1d.guichet.applications.v1.Call2\x8a\x10\n" +
+	"\vAdvanceCall\x12+.guichet.applications.v1.AdvanceCallRequest\x1a\x1d.guichet.applications.v1.Call2\xae\x11\n" +
 	"\x12ApplicationService\x12\xa4\x01\n" +
 	"\x11CreateApplication\x121.guichet.applications.v1.CreateApplicationRequest\x1a$.guichet.applications.v1.Application\"6\x82\xd3\xe4\x93\x020:\vapplication\"!/v1/{parent=calls/*}/applications\x12\x91\x01\n" +
 	"\x0eGetApplication\x12..guichet.applications.v1.GetApplicationRequest\x1a$.guichet.applications.v1.Application\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=calls/*/applications/*}\x12\xa2\x01\n" +
@@ -2113,7 +2232,8 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\x0fRuleEligibility\x12/.guichet.applications.v1.RuleEligibilityRequest\x1a$.guichet.applications.v1.Application\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/{name=calls/*/applications/*}:ruleEligibility\x12\xa3\x01\n" +
 	"\fCreateReport\x12,.guichet.applications.v1.CreateReportRequest\x1a(.guichet.applications.v1.MilestoneReport\";\x82\xd3\xe4\x93\x025:\x06report\"+/v1/{parent=calls/*/applications/*}/reports\x12\xac\x01\n" +
 	"\x11UpdateBankAccount\x121.guichet.applications.v1.UpdateBankAccountRequest\x1a$.guichet.applications.v1.Application\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{name=calls/*/applications/*}:updateBankAccount\x12\x9d\x01\n" +
-	"\vListReports\x12+.guichet.applications.v1.ListReportsRequest\x1a,.guichet.applications.v1.ListReportsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reportsB\xcc\x02\x92A\xfb\x01\x12^\n" +
+	"\vListReports\x12+.guichet.applications.v1.ListReportsRequest\x1a,.guichet.applications.v1.ListReportsResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=calls/*/applications/*}/reports\x12\xa1\x01\n" +
+	"\x16GetApplicationFeedback\x126.guichet.applications.v1.GetApplicationFeedbackRequest\x1a\x1b.guichet.review.v1.Feedback\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{name=calls/*/applications/*/feedback}B\xcc\x02\x92A\xfb\x01\x12^\n" +
 	"\aguichet\x12NCompetitive grant calls end to end: applications, jury review, staged funding.2\x031.0*\x02\x01\x022\x10application/json:\x10application/jsonZc\n" +
 	"a\n" +
 	"\x06bearer\x12W\b\x02\x12BA JWT from the configured OpenID Connect issuer: `Bearer <token>`.\x1a\rAuthorization \x02b\f\n" +
@@ -2133,107 +2253,113 @@ func file_guichet_applications_v1_applications_proto_rawDescGZIP() []byte {
 	return file_guichet_applications_v1_applications_proto_rawDescData
 }
 
-var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_guichet_applications_v1_applications_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_guichet_applications_v1_applications_proto_goTypes = []any{
-	(*Criterion)(nil),                  // 0: guichet.applications.v1.Criterion
-	(*Call)(nil),                       // 1: guichet.applications.v1.Call
-	(*CreateCallRequest)(nil),          // 2: guichet.applications.v1.CreateCallRequest
-	(*GetCallRequest)(nil),             // 3: guichet.applications.v1.GetCallRequest
-	(*ListCallsRequest)(nil),           // 4: guichet.applications.v1.ListCallsRequest
-	(*ListCallsResponse)(nil),          // 5: guichet.applications.v1.ListCallsResponse
-	(*Applicant)(nil),                  // 6: guichet.applications.v1.Applicant
-	(*Contact)(nil),                    // 7: guichet.applications.v1.Contact
-	(*Milestone)(nil),                  // 8: guichet.applications.v1.Milestone
-	(*BankAccount)(nil),                // 9: guichet.applications.v1.BankAccount
-	(*Application)(nil),                // 10: guichet.applications.v1.Application
-	(*CreateApplicationRequest)(nil),   // 11: guichet.applications.v1.CreateApplicationRequest
-	(*GetApplicationRequest)(nil),      // 12: guichet.applications.v1.GetApplicationRequest
-	(*ListApplicationsRequest)(nil),    // 13: guichet.applications.v1.ListApplicationsRequest
-	(*ListApplicationsResponse)(nil),   // 14: guichet.applications.v1.ListApplicationsResponse
-	(*UpdateApplicationRequest)(nil),   // 15: guichet.applications.v1.UpdateApplicationRequest
-	(*SubmitApplicationRequest)(nil),   // 16: guichet.applications.v1.SubmitApplicationRequest
-	(*WithdrawApplicationRequest)(nil), // 17: guichet.applications.v1.WithdrawApplicationRequest
-	(*SignAgreementRequest)(nil),       // 18: guichet.applications.v1.SignAgreementRequest
-	(*CheckEligibilityRequest)(nil),    // 19: guichet.applications.v1.CheckEligibilityRequest
-	(*RuleEligibilityRequest)(nil),     // 20: guichet.applications.v1.RuleEligibilityRequest
-	(*RecordDecisionRequest)(nil),      // 21: guichet.applications.v1.RecordDecisionRequest
-	(*MilestoneReport)(nil),            // 22: guichet.applications.v1.MilestoneReport
-	(*CreateReportRequest)(nil),        // 23: guichet.applications.v1.CreateReportRequest
-	(*ListReportsRequest)(nil),         // 24: guichet.applications.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),        // 25: guichet.applications.v1.ListReportsResponse
-	(*UpdateBankAccountRequest)(nil),   // 26: guichet.applications.v1.UpdateBankAccountRequest
-	(*ExtendCallRequest)(nil),          // 27: guichet.applications.v1.ExtendCallRequest
-	(*AdvanceCallRequest)(nil),         // 28: guichet.applications.v1.AdvanceCallRequest
-	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
+	(*Criterion)(nil),                     // 0: guichet.applications.v1.Criterion
+	(*JuryContact)(nil),                   // 1: guichet.applications.v1.JuryContact
+	(*Call)(nil),                          // 2: guichet.applications.v1.Call
+	(*CreateCallRequest)(nil),             // 3: guichet.applications.v1.CreateCallRequest
+	(*GetCallRequest)(nil),                // 4: guichet.applications.v1.GetCallRequest
+	(*ListCallsRequest)(nil),              // 5: guichet.applications.v1.ListCallsRequest
+	(*ListCallsResponse)(nil),             // 6: guichet.applications.v1.ListCallsResponse
+	(*Applicant)(nil),                     // 7: guichet.applications.v1.Applicant
+	(*Contact)(nil),                       // 8: guichet.applications.v1.Contact
+	(*Milestone)(nil),                     // 9: guichet.applications.v1.Milestone
+	(*BankAccount)(nil),                   // 10: guichet.applications.v1.BankAccount
+	(*Application)(nil),                   // 11: guichet.applications.v1.Application
+	(*CreateApplicationRequest)(nil),      // 12: guichet.applications.v1.CreateApplicationRequest
+	(*GetApplicationRequest)(nil),         // 13: guichet.applications.v1.GetApplicationRequest
+	(*ListApplicationsRequest)(nil),       // 14: guichet.applications.v1.ListApplicationsRequest
+	(*ListApplicationsResponse)(nil),      // 15: guichet.applications.v1.ListApplicationsResponse
+	(*UpdateApplicationRequest)(nil),      // 16: guichet.applications.v1.UpdateApplicationRequest
+	(*SubmitApplicationRequest)(nil),      // 17: guichet.applications.v1.SubmitApplicationRequest
+	(*WithdrawApplicationRequest)(nil),    // 18: guichet.applications.v1.WithdrawApplicationRequest
+	(*SignAgreementRequest)(nil),          // 19: guichet.applications.v1.SignAgreementRequest
+	(*CheckEligibilityRequest)(nil),       // 20: guichet.applications.v1.CheckEligibilityRequest
+	(*RuleEligibilityRequest)(nil),        // 21: guichet.applications.v1.RuleEligibilityRequest
+	(*RecordDecisionRequest)(nil),         // 22: guichet.applications.v1.RecordDecisionRequest
+	(*MilestoneReport)(nil),               // 23: guichet.applications.v1.MilestoneReport
+	(*CreateReportRequest)(nil),           // 24: guichet.applications.v1.CreateReportRequest
+	(*ListReportsRequest)(nil),            // 25: guichet.applications.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),           // 26: guichet.applications.v1.ListReportsResponse
+	(*UpdateBankAccountRequest)(nil),      // 27: guichet.applications.v1.UpdateBankAccountRequest
+	(*ExtendCallRequest)(nil),             // 28: guichet.applications.v1.ExtendCallRequest
+	(*AdvanceCallRequest)(nil),            // 29: guichet.applications.v1.AdvanceCallRequest
+	(*GetApplicationFeedbackRequest)(nil), // 30: guichet.applications.v1.GetApplicationFeedbackRequest
+	(*timestamppb.Timestamp)(nil),         // 31: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 32: google.protobuf.FieldMask
+	(*v1.Feedback)(nil),                   // 33: guichet.review.v1.Feedback
 }
 var file_guichet_applications_v1_applications_proto_depIdxs = []int32{
-	29, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
-	29, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
-	29, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
+	31, // 0: guichet.applications.v1.Call.opens_at:type_name -> google.protobuf.Timestamp
+	31, // 1: guichet.applications.v1.Call.closes_at:type_name -> google.protobuf.Timestamp
+	31, // 2: guichet.applications.v1.Call.review_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 3: guichet.applications.v1.Call.criteria:type_name -> guichet.applications.v1.Criterion
-	29, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
-	1,  // 5: guichet.applications.v1.CreateCallRequest.call:type_name -> guichet.applications.v1.Call
-	1,  // 6: guichet.applications.v1.ListCallsResponse.calls:type_name -> guichet.applications.v1.Call
-	6,  // 7: guichet.applications.v1.Application.applicant:type_name -> guichet.applications.v1.Applicant
-	7,  // 8: guichet.applications.v1.Application.contact:type_name -> guichet.applications.v1.Contact
-	8,  // 9: guichet.applications.v1.Application.milestones:type_name -> guichet.applications.v1.Milestone
-	9,  // 10: guichet.applications.v1.Application.bank_account:type_name -> guichet.applications.v1.BankAccount
-	29, // 11: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	29, // 12: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	29, // 13: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	29, // 14: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
-	10, // 15: guichet.applications.v1.CreateApplicationRequest.application:type_name -> guichet.applications.v1.Application
-	10, // 16: guichet.applications.v1.ListApplicationsResponse.applications:type_name -> guichet.applications.v1.Application
-	10, // 17: guichet.applications.v1.UpdateApplicationRequest.application:type_name -> guichet.applications.v1.Application
-	30, // 18: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	29, // 19: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
-	22, // 20: guichet.applications.v1.CreateReportRequest.report:type_name -> guichet.applications.v1.MilestoneReport
-	22, // 21: guichet.applications.v1.ListReportsResponse.reports:type_name -> guichet.applications.v1.MilestoneReport
-	9,  // 22: guichet.applications.v1.UpdateBankAccountRequest.bank_account:type_name -> guichet.applications.v1.BankAccount
-	29, // 23: guichet.applications.v1.ExtendCallRequest.closes_at:type_name -> google.protobuf.Timestamp
-	29, // 24: guichet.applications.v1.ExtendCallRequest.review_deadline:type_name -> google.protobuf.Timestamp
-	2,  // 25: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
-	3,  // 26: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
-	4,  // 27: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
-	27, // 28: guichet.applications.v1.CallService.ExtendCall:input_type -> guichet.applications.v1.ExtendCallRequest
-	28, // 29: guichet.applications.v1.CallService.AdvanceCall:input_type -> guichet.applications.v1.AdvanceCallRequest
-	11, // 30: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
-	12, // 31: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
-	13, // 32: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
-	15, // 33: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
-	16, // 34: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
-	17, // 35: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
-	18, // 36: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
-	19, // 37: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
-	21, // 38: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
-	20, // 39: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
-	23, // 40: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
-	26, // 41: guichet.applications.v1.ApplicationService.UpdateBankAccount:input_type -> guichet.applications.v1.UpdateBankAccountRequest
-	24, // 42: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
-	1,  // 43: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
-	1,  // 44: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
-	5,  // 45: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
-	1,  // 46: guichet.applications.v1.CallService.ExtendCall:output_type -> guichet.applications.v1.Call
-	1,  // 47: guichet.applications.v1.CallService.AdvanceCall:output_type -> guichet.applications.v1.Call
-	10, // 48: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
-	10, // 49: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
-	14, // 50: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
-	10, // 51: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
-	10, // 52: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
-	10, // 53: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
-	10, // 54: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
-	10, // 55: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
-	10, // 56: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
-	10, // 57: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
-	22, // 58: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
-	10, // 59: guichet.applications.v1.ApplicationService.UpdateBankAccount:output_type -> guichet.applications.v1.Application
-	25, // 60: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
-	43, // [43:61] is the sub-list for method output_type
-	25, // [25:43] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	31, // 4: guichet.applications.v1.Call.create_time:type_name -> google.protobuf.Timestamp
+	1,  // 5: guichet.applications.v1.Call.jury_contacts:type_name -> guichet.applications.v1.JuryContact
+	2,  // 6: guichet.applications.v1.CreateCallRequest.call:type_name -> guichet.applications.v1.Call
+	2,  // 7: guichet.applications.v1.ListCallsResponse.calls:type_name -> guichet.applications.v1.Call
+	7,  // 8: guichet.applications.v1.Application.applicant:type_name -> guichet.applications.v1.Applicant
+	8,  // 9: guichet.applications.v1.Application.contact:type_name -> guichet.applications.v1.Contact
+	9,  // 10: guichet.applications.v1.Application.milestones:type_name -> guichet.applications.v1.Milestone
+	10, // 11: guichet.applications.v1.Application.bank_account:type_name -> guichet.applications.v1.BankAccount
+	31, // 12: guichet.applications.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	31, // 13: guichet.applications.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	31, // 14: guichet.applications.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	31, // 15: guichet.applications.v1.Application.agreement_sign_time:type_name -> google.protobuf.Timestamp
+	11, // 16: guichet.applications.v1.CreateApplicationRequest.application:type_name -> guichet.applications.v1.Application
+	11, // 17: guichet.applications.v1.ListApplicationsResponse.applications:type_name -> guichet.applications.v1.Application
+	11, // 18: guichet.applications.v1.UpdateApplicationRequest.application:type_name -> guichet.applications.v1.Application
+	32, // 19: guichet.applications.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	31, // 20: guichet.applications.v1.MilestoneReport.create_time:type_name -> google.protobuf.Timestamp
+	23, // 21: guichet.applications.v1.CreateReportRequest.report:type_name -> guichet.applications.v1.MilestoneReport
+	23, // 22: guichet.applications.v1.ListReportsResponse.reports:type_name -> guichet.applications.v1.MilestoneReport
+	10, // 23: guichet.applications.v1.UpdateBankAccountRequest.bank_account:type_name -> guichet.applications.v1.BankAccount
+	31, // 24: guichet.applications.v1.ExtendCallRequest.closes_at:type_name -> google.protobuf.Timestamp
+	31, // 25: guichet.applications.v1.ExtendCallRequest.review_deadline:type_name -> google.protobuf.Timestamp
+	3,  // 26: guichet.applications.v1.CallService.CreateCall:input_type -> guichet.applications.v1.CreateCallRequest
+	4,  // 27: guichet.applications.v1.CallService.GetCall:input_type -> guichet.applications.v1.GetCallRequest
+	5,  // 28: guichet.applications.v1.CallService.ListCalls:input_type -> guichet.applications.v1.ListCallsRequest
+	28, // 29: guichet.applications.v1.CallService.ExtendCall:input_type -> guichet.applications.v1.ExtendCallRequest
+	29, // 30: guichet.applications.v1.CallService.AdvanceCall:input_type -> guichet.applications.v1.AdvanceCallRequest
+	12, // 31: guichet.applications.v1.ApplicationService.CreateApplication:input_type -> guichet.applications.v1.CreateApplicationRequest
+	13, // 32: guichet.applications.v1.ApplicationService.GetApplication:input_type -> guichet.applications.v1.GetApplicationRequest
+	14, // 33: guichet.applications.v1.ApplicationService.ListApplications:input_type -> guichet.applications.v1.ListApplicationsRequest
+	16, // 34: guichet.applications.v1.ApplicationService.UpdateApplication:input_type -> guichet.applications.v1.UpdateApplicationRequest
+	17, // 35: guichet.applications.v1.ApplicationService.SubmitApplication:input_type -> guichet.applications.v1.SubmitApplicationRequest
+	18, // 36: guichet.applications.v1.ApplicationService.WithdrawApplication:input_type -> guichet.applications.v1.WithdrawApplicationRequest
+	19, // 37: guichet.applications.v1.ApplicationService.SignAgreement:input_type -> guichet.applications.v1.SignAgreementRequest
+	20, // 38: guichet.applications.v1.ApplicationService.CheckEligibility:input_type -> guichet.applications.v1.CheckEligibilityRequest
+	22, // 39: guichet.applications.v1.ApplicationService.RecordDecision:input_type -> guichet.applications.v1.RecordDecisionRequest
+	21, // 40: guichet.applications.v1.ApplicationService.RuleEligibility:input_type -> guichet.applications.v1.RuleEligibilityRequest
+	24, // 41: guichet.applications.v1.ApplicationService.CreateReport:input_type -> guichet.applications.v1.CreateReportRequest
+	27, // 42: guichet.applications.v1.ApplicationService.UpdateBankAccount:input_type -> guichet.applications.v1.UpdateBankAccountRequest
+	25, // 43: guichet.applications.v1.ApplicationService.ListReports:input_type -> guichet.applications.v1.ListReportsRequest
+	30, // 44: guichet.applications.v1.ApplicationService.GetApplicationFeedback:input_type -> guichet.applications.v1.GetApplicationFeedbackRequest
+	2,  // 45: guichet.applications.v1.CallService.CreateCall:output_type -> guichet.applications.v1.Call
+	2,  // 46: guichet.applications.v1.CallService.GetCall:output_type -> guichet.applications.v1.Call
+	6,  // 47: guichet.applications.v1.CallService.ListCalls:output_type -> guichet.applications.v1.ListCallsResponse
+	2,  // 48: guichet.applications.v1.CallService.ExtendCall:output_type -> guichet.applications.v1.Call
+	2,  // 49: guichet.applications.v1.CallService.AdvanceCall:output_type -> guichet.applications.v1.Call
+	11, // 50: guichet.applications.v1.ApplicationService.CreateApplication:output_type -> guichet.applications.v1.Application
+	11, // 51: guichet.applications.v1.ApplicationService.GetApplication:output_type -> guichet.applications.v1.Application
+	15, // 52: guichet.applications.v1.ApplicationService.ListApplications:output_type -> guichet.applications.v1.ListApplicationsResponse
+	11, // 53: guichet.applications.v1.ApplicationService.UpdateApplication:output_type -> guichet.applications.v1.Application
+	11, // 54: guichet.applications.v1.ApplicationService.SubmitApplication:output_type -> guichet.applications.v1.Application
+	11, // 55: guichet.applications.v1.ApplicationService.WithdrawApplication:output_type -> guichet.applications.v1.Application
+	11, // 56: guichet.applications.v1.ApplicationService.SignAgreement:output_type -> guichet.applications.v1.Application
+	11, // 57: guichet.applications.v1.ApplicationService.CheckEligibility:output_type -> guichet.applications.v1.Application
+	11, // 58: guichet.applications.v1.ApplicationService.RecordDecision:output_type -> guichet.applications.v1.Application
+	11, // 59: guichet.applications.v1.ApplicationService.RuleEligibility:output_type -> guichet.applications.v1.Application
+	23, // 60: guichet.applications.v1.ApplicationService.CreateReport:output_type -> guichet.applications.v1.MilestoneReport
+	11, // 61: guichet.applications.v1.ApplicationService.UpdateBankAccount:output_type -> guichet.applications.v1.Application
+	26, // 62: guichet.applications.v1.ApplicationService.ListReports:output_type -> guichet.applications.v1.ListReportsResponse
+	33, // 63: guichet.applications.v1.ApplicationService.GetApplicationFeedback:output_type -> guichet.review.v1.Feedback
+	45, // [45:64] is the sub-list for method output_type
+	26, // [26:45] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_guichet_applications_v1_applications_proto_init() }
@@ -2247,7 +2373,7 @@ func file_guichet_applications_v1_applications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_applications_v1_applications_proto_rawDesc), len(file_guichet_applications_v1_applications_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -722,6 +722,45 @@ func local_request_ApplicationService_ListReports_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
+func request_ApplicationService_GetApplicationFeedback_0(ctx context.Context, marshaler runtime.Marshaler, client ApplicationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetApplicationFeedbackRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetApplicationFeedback(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ApplicationService_GetApplicationFeedback_0(ctx context.Context, marshaler runtime.Marshaler, server ApplicationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetApplicationFeedbackRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.GetApplicationFeedback(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterCallServiceHandlerServer registers the http handlers for service CallService to "mux".
 // UnaryRPC     :call CallServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1037,6 +1076,26 @@ func RegisterApplicationServiceHandlerServer(ctx context.Context, mux *runtime.S
 			return
 		}
 		forward_ApplicationService_ListReports_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_GetApplicationFeedback_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/guichet.applications.v1.ApplicationService/GetApplicationFeedback", runtime.WithHTTPPathPattern("/v1/{name=calls/*/applications/*/feedback}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ApplicationService_GetApplicationFeedback_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_GetApplicationFeedback_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -1386,33 +1445,52 @@ func RegisterApplicationServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_ApplicationService_ListReports_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_GetApplicationFeedback_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/guichet.applications.v1.ApplicationService/GetApplicationFeedback", runtime.WithHTTPPathPattern("/v1/{name=calls/*/applications/*/feedback}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ApplicationService_GetApplicationFeedback_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_GetApplicationFeedback_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_ApplicationService_CreateApplication_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "calls", "parent", "applications"}, ""))
-	pattern_ApplicationService_GetApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, ""))
-	pattern_ApplicationService_ListApplications_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "calls", "parent", "applications"}, ""))
-	pattern_ApplicationService_UpdateApplication_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "application.name"}, ""))
-	pattern_ApplicationService_SubmitApplication_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "submit"))
-	pattern_ApplicationService_WithdrawApplication_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "withdraw"))
-	pattern_ApplicationService_SignAgreement_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "signAgreement"))
-	pattern_ApplicationService_RuleEligibility_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "ruleEligibility"))
-	pattern_ApplicationService_CreateReport_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "calls", "applications", "parent", "reports"}, ""))
-	pattern_ApplicationService_UpdateBankAccount_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "updateBankAccount"))
-	pattern_ApplicationService_ListReports_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "calls", "applications", "parent", "reports"}, ""))
+	pattern_ApplicationService_CreateApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "calls", "parent", "applications"}, ""))
+	pattern_ApplicationService_GetApplication_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, ""))
+	pattern_ApplicationService_ListApplications_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "calls", "parent", "applications"}, ""))
+	pattern_ApplicationService_UpdateApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "application.name"}, ""))
+	pattern_ApplicationService_SubmitApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "submit"))
+	pattern_ApplicationService_WithdrawApplication_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "withdraw"))
+	pattern_ApplicationService_SignAgreement_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "signAgreement"))
+	pattern_ApplicationService_RuleEligibility_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "ruleEligibility"))
+	pattern_ApplicationService_CreateReport_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "calls", "applications", "parent", "reports"}, ""))
+	pattern_ApplicationService_UpdateBankAccount_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "calls", "applications", "name"}, "updateBankAccount"))
+	pattern_ApplicationService_ListReports_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "calls", "applications", "parent", "reports"}, ""))
+	pattern_ApplicationService_GetApplicationFeedback_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 4, 5, 5, 4}, []string{"v1", "calls", "applications", "feedback", "name"}, ""))
 )
 
 var (
-	forward_ApplicationService_CreateApplication_0   = runtime.ForwardResponseMessage
-	forward_ApplicationService_GetApplication_0      = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListApplications_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_UpdateApplication_0   = runtime.ForwardResponseMessage
-	forward_ApplicationService_SubmitApplication_0   = runtime.ForwardResponseMessage
-	forward_ApplicationService_WithdrawApplication_0 = runtime.ForwardResponseMessage
-	forward_ApplicationService_SignAgreement_0       = runtime.ForwardResponseMessage
-	forward_ApplicationService_RuleEligibility_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_CreateReport_0        = runtime.ForwardResponseMessage
-	forward_ApplicationService_UpdateBankAccount_0   = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListReports_0         = runtime.ForwardResponseMessage
+	forward_ApplicationService_CreateApplication_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_GetApplication_0         = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListApplications_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_UpdateApplication_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_SubmitApplication_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_WithdrawApplication_0    = runtime.ForwardResponseMessage
+	forward_ApplicationService_SignAgreement_0          = runtime.ForwardResponseMessage
+	forward_ApplicationService_RuleEligibility_0        = runtime.ForwardResponseMessage
+	forward_ApplicationService_CreateReport_0           = runtime.ForwardResponseMessage
+	forward_ApplicationService_UpdateBankAccount_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListReports_0            = runtime.ForwardResponseMessage
+	forward_ApplicationService_GetApplicationFeedback_0 = runtime.ForwardResponseMessage
 )

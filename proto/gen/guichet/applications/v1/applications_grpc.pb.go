@@ -8,6 +8,7 @@ package applicationsv1
 
 import (
 	context "context"
+	v1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -291,19 +292,20 @@ var CallService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	ApplicationService_CreateApplication_FullMethodName   = "/guichet.applications.v1.ApplicationService/CreateApplication"
-	ApplicationService_GetApplication_FullMethodName      = "/guichet.applications.v1.ApplicationService/GetApplication"
-	ApplicationService_ListApplications_FullMethodName    = "/guichet.applications.v1.ApplicationService/ListApplications"
-	ApplicationService_UpdateApplication_FullMethodName   = "/guichet.applications.v1.ApplicationService/UpdateApplication"
-	ApplicationService_SubmitApplication_FullMethodName   = "/guichet.applications.v1.ApplicationService/SubmitApplication"
-	ApplicationService_WithdrawApplication_FullMethodName = "/guichet.applications.v1.ApplicationService/WithdrawApplication"
-	ApplicationService_SignAgreement_FullMethodName       = "/guichet.applications.v1.ApplicationService/SignAgreement"
-	ApplicationService_CheckEligibility_FullMethodName    = "/guichet.applications.v1.ApplicationService/CheckEligibility"
-	ApplicationService_RecordDecision_FullMethodName      = "/guichet.applications.v1.ApplicationService/RecordDecision"
-	ApplicationService_RuleEligibility_FullMethodName     = "/guichet.applications.v1.ApplicationService/RuleEligibility"
-	ApplicationService_CreateReport_FullMethodName        = "/guichet.applications.v1.ApplicationService/CreateReport"
-	ApplicationService_UpdateBankAccount_FullMethodName   = "/guichet.applications.v1.ApplicationService/UpdateBankAccount"
-	ApplicationService_ListReports_FullMethodName         = "/guichet.applications.v1.ApplicationService/ListReports"
+	ApplicationService_CreateApplication_FullMethodName      = "/guichet.applications.v1.ApplicationService/CreateApplication"
+	ApplicationService_GetApplication_FullMethodName         = "/guichet.applications.v1.ApplicationService/GetApplication"
+	ApplicationService_ListApplications_FullMethodName       = "/guichet.applications.v1.ApplicationService/ListApplications"
+	ApplicationService_UpdateApplication_FullMethodName      = "/guichet.applications.v1.ApplicationService/UpdateApplication"
+	ApplicationService_SubmitApplication_FullMethodName      = "/guichet.applications.v1.ApplicationService/SubmitApplication"
+	ApplicationService_WithdrawApplication_FullMethodName    = "/guichet.applications.v1.ApplicationService/WithdrawApplication"
+	ApplicationService_SignAgreement_FullMethodName          = "/guichet.applications.v1.ApplicationService/SignAgreement"
+	ApplicationService_CheckEligibility_FullMethodName       = "/guichet.applications.v1.ApplicationService/CheckEligibility"
+	ApplicationService_RecordDecision_FullMethodName         = "/guichet.applications.v1.ApplicationService/RecordDecision"
+	ApplicationService_RuleEligibility_FullMethodName        = "/guichet.applications.v1.ApplicationService/RuleEligibility"
+	ApplicationService_CreateReport_FullMethodName           = "/guichet.applications.v1.ApplicationService/CreateReport"
+	ApplicationService_UpdateBankAccount_FullMethodName      = "/guichet.applications.v1.ApplicationService/UpdateBankAccount"
+	ApplicationService_ListReports_FullMethodName            = "/guichet.applications.v1.ApplicationService/ListReports"
+	ApplicationService_GetApplicationFeedback_FullMethodName = "/guichet.applications.v1.ApplicationService/GetApplicationFeedback"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -347,6 +349,13 @@ type ApplicationServiceClient interface {
 	UpdateBankAccount(ctx context.Context, in *UpdateBankAccountRequest, opts ...grpc.CallOption) (*Application, error)
 	// Lists the milestone reports of a project: its owner organisation and staff.
 	ListReports(ctx context.Context, in *ListReportsRequest, opts ...grpc.CallOption) (*ListReportsResponse, error)
+	// Returns the feedback on the application's decision: the decision and its reason (the reserve
+	// position, the thresholds missed), and per criterion the final score used for the ranking (the
+	// chair's consensus, with its comment, when the reviews diverged), the threshold, the weighted
+	// total, and the reviewers' scores and comments, anonymised ("Reviewer A", "Reviewer B"…). Its
+	// owner organisation (others: 404), programme officers and auditors; 409 until the jury's
+	// ranking has decided the application.
+	GetApplicationFeedback(ctx context.Context, in *GetApplicationFeedbackRequest, opts ...grpc.CallOption) (*v1.Feedback, error)
 }
 
 type applicationServiceClient struct {
@@ -487,6 +496,16 @@ func (c *applicationServiceClient) ListReports(ctx context.Context, in *ListRepo
 	return out, nil
 }
 
+func (c *applicationServiceClient) GetApplicationFeedback(ctx context.Context, in *GetApplicationFeedbackRequest, opts ...grpc.CallOption) (*v1.Feedback, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(v1.Feedback)
+	err := c.cc.Invoke(ctx, ApplicationService_GetApplicationFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationServiceServer is the server API for ApplicationService service.
 // All implementations must embed UnimplementedApplicationServiceServer
 // for forward compatibility.
@@ -528,6 +547,13 @@ type ApplicationServiceServer interface {
 	UpdateBankAccount(context.Context, *UpdateBankAccountRequest) (*Application, error)
 	// Lists the milestone reports of a project: its owner organisation and staff.
 	ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error)
+	// Returns the feedback on the application's decision: the decision and its reason (the reserve
+	// position, the thresholds missed), and per criterion the final score used for the ranking (the
+	// chair's consensus, with its comment, when the reviews diverged), the threshold, the weighted
+	// total, and the reviewers' scores and comments, anonymised ("Reviewer A", "Reviewer B"…). Its
+	// owner organisation (others: 404), programme officers and auditors; 409 until the jury's
+	// ranking has decided the application.
+	GetApplicationFeedback(context.Context, *GetApplicationFeedbackRequest) (*v1.Feedback, error)
 	mustEmbedUnimplementedApplicationServiceServer()
 }
 
@@ -576,6 +602,9 @@ func (UnimplementedApplicationServiceServer) UpdateBankAccount(context.Context, 
 }
 func (UnimplementedApplicationServiceServer) ListReports(context.Context, *ListReportsRequest) (*ListReportsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReports not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetApplicationFeedback(context.Context, *GetApplicationFeedbackRequest) (*v1.Feedback, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetApplicationFeedback not implemented")
 }
 func (UnimplementedApplicationServiceServer) mustEmbedUnimplementedApplicationServiceServer() {}
 func (UnimplementedApplicationServiceServer) testEmbeddedByValue()                            {}
@@ -832,6 +861,24 @@ func _ApplicationService_ListReports_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_GetApplicationFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetApplicationFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetApplicationFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetApplicationFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetApplicationFeedback(ctx, req.(*GetApplicationFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationService_ServiceDesc is the grpc.ServiceDesc for ApplicationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -890,6 +937,10 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReports",
 			Handler:    _ApplicationService_ListReports_Handler,
+		},
+		{
+			MethodName: "GetApplicationFeedback",
+			Handler:    _ApplicationService_GetApplicationFeedback_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

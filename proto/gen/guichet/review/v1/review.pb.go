@@ -2288,6 +2288,770 @@ func (x *CheckReaderResponse) GetReason() string {
 	return ""
 }
 
+type GetFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/feedback
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFeedbackRequest) Reset() {
+	*x = GetFeedbackRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFeedbackRequest) ProtoMessage() {}
+
+func (x *GetFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*GetFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetFeedbackRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Feedback tells an applicant why its application was decided as it was, with every score that
+// led there; the reviewers are never named.
+type Feedback struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}/feedback
+	Name        string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Application string `protobuf:"bytes,2,opt,name=application,proto3" json:"application,omitempty"`
+	Title       string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	// SELECTED, RESERVE, REJECTED (or WITHDRAWN after the decision): the decision as it stands, so a
+	// reserve project promoted after a withdrawal reads SELECTED.
+	Decision string `protobuf:"bytes,4,opt,name=decision,proto3" json:"decision,omitempty"`
+	// Why: within the envelope, the reserve list, or the thresholds missed.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Rank in the call's ranking.
+	Rank int32 `protobuf:"varint,6,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Position on the reserve list as it stands (1 is next in line); 0 unless RESERVE.
+	ReservePosition int32 `protobuf:"varint,7,opt,name=reserve_position,json=reservePosition,proto3" json:"reserve_position,omitempty"`
+	// One per criterion of the grid, in its order.
+	Criteria []*CriterionFeedback `protobuf:"bytes,8,rep,name=criteria,proto3" json:"criteria,omitempty"`
+	// Weighted total of the final scores, and the overall threshold it had to reach.
+	Total            float64 `protobuf:"fixed64,9,opt,name=total,proto3" json:"total,omitempty"`
+	OverallThreshold float64 `protobuf:"fixed64,10,opt,name=overall_threshold,json=overallThreshold,proto3" json:"overall_threshold,omitempty"`
+	AboveThresholds  bool    `protobuf:"varint,11,opt,name=above_thresholds,json=aboveThresholds,proto3" json:"above_thresholds,omitempty"`
+	// The final scores are the chair's consensus (the reviews diverged), with its comment.
+	Consensus        bool   `protobuf:"varint,12,opt,name=consensus,proto3" json:"consensus,omitempty"`
+	ConsensusComment string `protobuf:"bytes,13,opt,name=consensus_comment,json=consensusComment,proto3" json:"consensus_comment,omitempty"`
+	// The reviewers' comments, anonymised, labelled as in criteria.
+	Reviewers []*ReviewerFeedback `protobuf:"bytes,14,rep,name=reviewers,proto3" json:"reviewers,omitempty"`
+	// When the decision was taken (or the reserve project promoted).
+	DecideTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Feedback) Reset() {
+	*x = Feedback{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Feedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Feedback) ProtoMessage() {}
+
+func (x *Feedback) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
+func (*Feedback) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *Feedback) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Feedback) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *Feedback) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Feedback) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *Feedback) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Feedback) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *Feedback) GetReservePosition() int32 {
+	if x != nil {
+		return x.ReservePosition
+	}
+	return 0
+}
+
+func (x *Feedback) GetCriteria() []*CriterionFeedback {
+	if x != nil {
+		return x.Criteria
+	}
+	return nil
+}
+
+func (x *Feedback) GetTotal() float64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *Feedback) GetOverallThreshold() float64 {
+	if x != nil {
+		return x.OverallThreshold
+	}
+	return 0
+}
+
+func (x *Feedback) GetAboveThresholds() bool {
+	if x != nil {
+		return x.AboveThresholds
+	}
+	return false
+}
+
+func (x *Feedback) GetConsensus() bool {
+	if x != nil {
+		return x.Consensus
+	}
+	return false
+}
+
+func (x *Feedback) GetConsensusComment() string {
+	if x != nil {
+		return x.ConsensusComment
+	}
+	return ""
+}
+
+func (x *Feedback) GetReviewers() []*ReviewerFeedback {
+	if x != nil {
+		return x.Reviewers
+	}
+	return nil
+}
+
+func (x *Feedback) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
+type CriterionFeedback struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Criterion string                 `protobuf:"bytes,1,opt,name=criterion,proto3" json:"criterion,omitempty"`
+	Weight    int32                  `protobuf:"varint,2,opt,name=weight,proto3" json:"weight,omitempty"`
+	Threshold float64                `protobuf:"fixed64,3,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// The final score used for the ranking: the consensus when there is one, otherwise the mean of
+	// the reviewers' scores.
+	Score float64 `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
+	// score >= threshold.
+	Reached        bool              `protobuf:"varint,5,opt,name=reached,proto3" json:"reached,omitempty"`
+	ReviewerScores []*AnonymousScore `protobuf:"bytes,6,rep,name=reviewer_scores,json=reviewerScores,proto3" json:"reviewer_scores,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CriterionFeedback) Reset() {
+	*x = CriterionFeedback{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CriterionFeedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CriterionFeedback) ProtoMessage() {}
+
+func (x *CriterionFeedback) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CriterionFeedback.ProtoReflect.Descriptor instead.
+func (*CriterionFeedback) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CriterionFeedback) GetCriterion() string {
+	if x != nil {
+		return x.Criterion
+	}
+	return ""
+}
+
+func (x *CriterionFeedback) GetWeight() int32 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *CriterionFeedback) GetThreshold() float64 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *CriterionFeedback) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *CriterionFeedback) GetReached() bool {
+	if x != nil {
+		return x.Reached
+	}
+	return false
+}
+
+func (x *CriterionFeedback) GetReviewerScores() []*AnonymousScore {
+	if x != nil {
+		return x.ReviewerScores
+	}
+	return nil
+}
+
+// AnonymousScore is one reviewer's score on a criterion, the reviewer named only by its label.
+type AnonymousScore struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "Reviewer A", "Reviewer B"…: the order in which the reviews were submitted.
+	Reviewer      string  `protobuf:"bytes,1,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	Score         float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnonymousScore) Reset() {
+	*x = AnonymousScore{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnonymousScore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnonymousScore) ProtoMessage() {}
+
+func (x *AnonymousScore) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnonymousScore.ProtoReflect.Descriptor instead.
+func (*AnonymousScore) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *AnonymousScore) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+func (x *AnonymousScore) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+type ReviewerFeedback struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "Reviewer A", "Reviewer B"…, as in AnonymousScore.
+	Reviewer string `protobuf:"bytes,1,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	Comment  string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The weighted total of this reviewer's scores.
+	Total         float64 `protobuf:"fixed64,3,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewerFeedback) Reset() {
+	*x = ReviewerFeedback{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewerFeedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewerFeedback) ProtoMessage() {}
+
+func (x *ReviewerFeedback) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewerFeedback.ProtoReflect.Descriptor instead.
+func (*ReviewerFeedback) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReviewerFeedback) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+func (x *ReviewerFeedback) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ReviewerFeedback) GetTotal() float64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+type ListOutstandingReviewsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}
+	Call          string `protobuf:"bytes,1,opt,name=call,proto3" json:"call,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOutstandingReviewsRequest) Reset() {
+	*x = ListOutstandingReviewsRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOutstandingReviewsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOutstandingReviewsRequest) ProtoMessage() {}
+
+func (x *ListOutstandingReviewsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOutstandingReviewsRequest.ProtoReflect.Descriptor instead.
+func (*ListOutstandingReviewsRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListOutstandingReviewsRequest) GetCall() string {
+	if x != nil {
+		return x.Call
+	}
+	return ""
+}
+
+type ListOutstandingReviewsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per jury member with assignments still to score, by subject.
+	Reviewers []*OutstandingReviews `protobuf:"bytes,1,rep,name=reviewers,proto3" json:"reviewers,omitempty"`
+	// The notices already recorded for the call.
+	Notices       []*JuryNotice `protobuf:"bytes,2,rep,name=notices,proto3" json:"notices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOutstandingReviewsResponse) Reset() {
+	*x = ListOutstandingReviewsResponse{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOutstandingReviewsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOutstandingReviewsResponse) ProtoMessage() {}
+
+func (x *ListOutstandingReviewsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOutstandingReviewsResponse.ProtoReflect.Descriptor instead.
+func (*ListOutstandingReviewsResponse) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListOutstandingReviewsResponse) GetReviewers() []*OutstandingReviews {
+	if x != nil {
+		return x.Reviewers
+	}
+	return nil
+}
+
+func (x *ListOutstandingReviewsResponse) GetNotices() []*JuryNotice {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
+// A jury member's assignments still to score.
+type OutstandingReviews struct {
+	state         protoimpl.MessageState    `protogen:"open.v1"`
+	Reviewer      string                    `protobuf:"bytes,1,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	Applications  []*OutstandingApplication `protobuf:"bytes,2,rep,name=applications,proto3" json:"applications,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutstandingReviews) Reset() {
+	*x = OutstandingReviews{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutstandingReviews) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutstandingReviews) ProtoMessage() {}
+
+func (x *OutstandingReviews) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutstandingReviews.ProtoReflect.Descriptor instead.
+func (*OutstandingReviews) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *OutstandingReviews) GetReviewer() string {
+	if x != nil {
+		return x.Reviewer
+	}
+	return ""
+}
+
+func (x *OutstandingReviews) GetApplications() []*OutstandingApplication {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+type OutstandingApplication struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}/applications/{application}
+	Application   string `protobuf:"bytes,1,opt,name=application,proto3" json:"application,omitempty"`
+	Title         string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutstandingApplication) Reset() {
+	*x = OutstandingApplication{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutstandingApplication) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutstandingApplication) ProtoMessage() {}
+
+func (x *OutstandingApplication) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutstandingApplication.ProtoReflect.Descriptor instead.
+func (*OutstandingApplication) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *OutstandingApplication) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *OutstandingApplication) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+// A reminder or an escalation emailed about a call's missing reviews.
+type JuryNotice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// calls/{call}
+	Call string `protobuf:"bytes,1,opt,name=call,proto3" json:"call,omitempty"`
+	// REMINDER (to a reviewer, before the deadline) or ESCALATION (to the chair, at the deadline).
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The jury member emailed (subject).
+	Recipient string `protobuf:"bytes,3,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	Email     string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	// The applications the notice was about (calls/{call}/applications/{application}).
+	Applications []string `protobuf:"bytes,5,rep,name=applications,proto3" json:"applications,omitempty"`
+	// The Message-ID of the email.
+	MessageId     string                 `protobuf:"bytes,6,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	SendTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=send_time,json=sendTime,proto3" json:"send_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JuryNotice) Reset() {
+	*x = JuryNotice{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JuryNotice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JuryNotice) ProtoMessage() {}
+
+func (x *JuryNotice) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JuryNotice.ProtoReflect.Descriptor instead.
+func (*JuryNotice) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *JuryNotice) GetCall() string {
+	if x != nil {
+		return x.Call
+	}
+	return ""
+}
+
+func (x *JuryNotice) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *JuryNotice) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *JuryNotice) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *JuryNotice) GetApplications() []string {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *JuryNotice) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *JuryNotice) GetSendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendTime
+	}
+	return nil
+}
+
+type RecordJuryNoticeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notice        *JuryNotice            `protobuf:"bytes,1,opt,name=notice,proto3" json:"notice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordJuryNoticeRequest) Reset() {
+	*x = RecordJuryNoticeRequest{}
+	mi := &file_guichet_review_v1_review_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordJuryNoticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordJuryNoticeRequest) ProtoMessage() {}
+
+func (x *RecordJuryNoticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guichet_review_v1_review_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordJuryNoticeRequest.ProtoReflect.Descriptor instead.
+func (*RecordJuryNoticeRequest) Descriptor() ([]byte, []int) {
+	return file_guichet_review_v1_review_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RecordJuryNoticeRequest) GetNotice() *JuryNotice {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
 var File_guichet_review_v1_review_proto protoreflect.FileDescriptor
 
 const file_guichet_review_v1_review_proto_rawDesc = "" +
@@ -2470,7 +3234,67 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"jury_chairR\x04role\"G\n" +
 	"\x13CheckReaderResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason2\xb5\x0f\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"c\n" +
+	"\x12GetFeedbackRequest\x12M\n" +
+	"\x04name\x18\x01 \x01(\tB9\xbaH6r422^calls/[a-z0-9-]+/applications/[a-z0-9]+/feedback$R\x04name\"\xfd\v\n" +
+	"\bFeedback\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vapplication\x18\x02 \x01(\tR\vapplication\x12\x14\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\x12\x1a\n" +
+	"\bdecision\x18\x04 \x01(\tR\bdecision\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04rank\x18\x06 \x01(\x05R\x04rank\x12)\n" +
+	"\x10reserve_position\x18\a \x01(\x05R\x0freservePosition\x12@\n" +
+	"\bcriteria\x18\b \x03(\v2$.guichet.review.v1.CriterionFeedbackR\bcriteria\x12\x14\n" +
+	"\x05total\x18\t \x01(\x01R\x05total\x12+\n" +
+	"\x11overall_threshold\x18\n" +
+	" \x01(\x01R\x10overallThreshold\x12)\n" +
+	"\x10above_thresholds\x18\v \x01(\bR\x0faboveThresholds\x12\x1c\n" +
+	"\tconsensus\x18\f \x01(\bR\tconsensus\x12+\n" +
+	"\x11consensus_comment\x18\r \x01(\tR\x10consensusComment\x12A\n" +
+	"\treviewers\x18\x0e \x03(\v2#.guichet.review.v1.ReviewerFeedbackR\treviewers\x12;\n" +
+	"\vdecide_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"decideTime:\xb6\a\x92A\xb2\a2\xaf\a{\"name\": \"calls/donnees-publiques-2026/applications/ng6zqibayhalb6fx/feedback\", \"application\": \"calls/donnees-publiques-2026/applications/ng6zqibayhalb6fx\", \"title\": \"Bankruptcy risk from tax data\", \"decision\": \"RESERVE\", \"reason\": \"reserve list position 1: above the thresholds, but the envelope had 100000.00 EUR left for 400000.00 EUR requested when the selection stopped\", \"rank\": 3, \"reservePosition\": 1, \"criteria\": [{\"criterion\": \"impact\", \"weight\": 1, \"threshold\": 3, \"score\": 4, \"reached\": true, \"reviewerScores\": [{\"reviewer\": \"Reviewer A\", \"score\": 5}, {\"reviewer\": \"Reviewer B\", \"score\": 2.5}, {\"reviewer\": \"Reviewer C\", \"score\": 4}]}], \"total\": 11.5, \"overallThreshold\": 10, \"aboveThresholds\": true, \"consensus\": true, \"consensusComment\": \"The jury agreed on the middle ground after discussion.\", \"reviewers\": [{\"reviewer\": \"Reviewer A\", \"comment\": \"Solid use of public data.\", \"total\": 13}], \"decideTime\": \"2026-06-02T09:00:00Z\"}\"\xe3\x01\n" +
+	"\x11CriterionFeedback\x12\x1c\n" +
+	"\tcriterion\x18\x01 \x01(\tR\tcriterion\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x05R\x06weight\x12\x1c\n" +
+	"\tthreshold\x18\x03 \x01(\x01R\tthreshold\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\x01R\x05score\x12\x18\n" +
+	"\areached\x18\x05 \x01(\bR\areached\x12J\n" +
+	"\x0freviewer_scores\x18\x06 \x03(\v2!.guichet.review.v1.AnonymousScoreR\x0ereviewerScores\"B\n" +
+	"\x0eAnonymousScore\x12\x1a\n" +
+	"\breviewer\x18\x01 \x01(\tR\breviewer\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\"^\n" +
+	"\x10ReviewerFeedback\x12\x1a\n" +
+	"\breviewer\x18\x01 \x01(\tR\breviewer\x12\x18\n" +
+	"\acomment\x18\x02 \x01(\tR\acomment\x12\x14\n" +
+	"\x05total\x18\x03 \x01(\x01R\x05total\"N\n" +
+	"\x1dListOutstandingReviewsRequest\x12-\n" +
+	"\x04call\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04call\"\x9e\x01\n" +
+	"\x1eListOutstandingReviewsResponse\x12C\n" +
+	"\treviewers\x18\x01 \x03(\v2%.guichet.review.v1.OutstandingReviewsR\treviewers\x127\n" +
+	"\anotices\x18\x02 \x03(\v2\x1d.guichet.review.v1.JuryNoticeR\anotices\"\x7f\n" +
+	"\x12OutstandingReviews\x12\x1a\n" +
+	"\breviewer\x18\x01 \x01(\tR\breviewer\x12M\n" +
+	"\fapplications\x18\x02 \x03(\v2).guichet.review.v1.OutstandingApplicationR\fapplications\"P\n" +
+	"\x16OutstandingApplication\x12 \n" +
+	"\vapplication\x18\x01 \x01(\tR\vapplication\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\"\xd3\x02\n" +
+	"\n" +
+	"JuryNotice\x12-\n" +
+	"\x04call\x18\x01 \x01(\tB\x19\xbaH\x16r\x142\x12^calls/[a-z0-9-]+$R\x04call\x12/\n" +
+	"\x04kind\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16R\bREMINDERR\n" +
+	"ESCALATIONR\x04kind\x12(\n" +
+	"\trecipient\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\trecipient\x12 \n" +
+	"\x05email\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12/\n" +
+	"\fapplications\x18\x05 \x03(\tB\v\xbaH\b\x92\x01\x05\b\x01\x10\x90NR\fapplications\x12'\n" +
+	"\n" +
+	"message_id\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xe6\aR\tmessageId\x12?\n" +
+	"\tsend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\bsendTime\"X\n" +
+	"\x17RecordJuryNoticeRequest\x12=\n" +
+	"\x06notice\x18\x01 \x01(\v2\x1d.guichet.review.v1.JuryNoticeB\x06\xbaH\x03\xc8\x01\x01R\x06notice2\xe6\x11\n" +
 	"\rReviewService\x12\x8a\x01\n" +
 	"\x0fSignDeclaration\x12).guichet.review.v1.SignDeclarationRequest\x1a\x1e.guichet.review.v1.Declaration\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{parent=calls/*}/declarations\x12\x92\x01\n" +
 	"\x0fListAssignments\x12).guichet.review.v1.ListAssignmentsRequest\x1a*.guichet.review.v1.ListAssignmentsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=calls/*}/assignments\x12\x9c\x01\n" +
@@ -2488,7 +3312,10 @@ const file_guichet_review_v1_review_proto_rawDesc = "" +
 	"\vSignMinutes\x12%.guichet.review.v1.SignMinutesRequest\x1a\x1a.guichet.review.v1.Minutes\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=calls/*/minutes}:sign\x12k\n" +
 	"\x10RecordWithdrawal\x12*.guichet.review.v1.RecordWithdrawalRequest\x1a+.guichet.review.v1.RecordWithdrawalResponse\x12\\\n" +
 	"\vCheckReader\x12%.guichet.review.v1.CheckReaderRequest\x1a&.guichet.review.v1.CheckReaderResponse\x12h\n" +
-	"\x0fAssignReviewers\x12).guichet.review.v1.AssignReviewersRequest\x1a*.guichet.review.v1.AssignReviewersResponseBAZ?github.com/guichet/guichet/proto/gen/guichet/review/v1;reviewv1b\x06proto3"
+	"\x0fAssignReviewers\x12).guichet.review.v1.AssignReviewersRequest\x1a*.guichet.review.v1.AssignReviewersResponse\x12Q\n" +
+	"\vGetFeedback\x12%.guichet.review.v1.GetFeedbackRequest\x1a\x1b.guichet.review.v1.Feedback\x12}\n" +
+	"\x16ListOutstandingReviews\x120.guichet.review.v1.ListOutstandingReviewsRequest\x1a1.guichet.review.v1.ListOutstandingReviewsResponse\x12]\n" +
+	"\x10RecordJuryNotice\x12*.guichet.review.v1.RecordJuryNoticeRequest\x1a\x1d.guichet.review.v1.JuryNoticeBAZ?github.com/guichet/guichet/proto/gen/guichet/review/v1;reviewv1b\x06proto3"
 
 var (
 	file_guichet_review_v1_review_proto_rawDescOnce sync.Once
@@ -2502,103 +3329,129 @@ func file_guichet_review_v1_review_proto_rawDescGZIP() []byte {
 	return file_guichet_review_v1_review_proto_rawDescData
 }
 
-var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_guichet_review_v1_review_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_guichet_review_v1_review_proto_goTypes = []any{
-	(*Declaration)(nil),              // 0: guichet.review.v1.Declaration
-	(*SignDeclarationRequest)(nil),   // 1: guichet.review.v1.SignDeclarationRequest
-	(*Assignment)(nil),               // 2: guichet.review.v1.Assignment
-	(*ListAssignmentsRequest)(nil),   // 3: guichet.review.v1.ListAssignmentsRequest
-	(*ListAssignmentsResponse)(nil),  // 4: guichet.review.v1.ListAssignmentsResponse
-	(*ReviewerShortfall)(nil),        // 5: guichet.review.v1.ReviewerShortfall
-	(*ConflictDeclaration)(nil),      // 6: guichet.review.v1.ConflictDeclaration
-	(*CreateConflictRequest)(nil),    // 7: guichet.review.v1.CreateConflictRequest
-	(*CriterionScore)(nil),           // 8: guichet.review.v1.CriterionScore
-	(*Review)(nil),                   // 9: guichet.review.v1.Review
-	(*CreateReviewRequest)(nil),      // 10: guichet.review.v1.CreateReviewRequest
-	(*ListReviewsRequest)(nil),       // 11: guichet.review.v1.ListReviewsRequest
-	(*ListReviewsResponse)(nil),      // 12: guichet.review.v1.ListReviewsResponse
-	(*ListDivergencesRequest)(nil),   // 13: guichet.review.v1.ListDivergencesRequest
-	(*ListDivergencesResponse)(nil),  // 14: guichet.review.v1.ListDivergencesResponse
-	(*Divergence)(nil),               // 15: guichet.review.v1.Divergence
-	(*CriterionSpread)(nil),          // 16: guichet.review.v1.CriterionSpread
-	(*Consensus)(nil),                // 17: guichet.review.v1.Consensus
-	(*RecordConsensusRequest)(nil),   // 18: guichet.review.v1.RecordConsensusRequest
-	(*RankCallRequest)(nil),          // 19: guichet.review.v1.RankCallRequest
-	(*GetRankingRequest)(nil),        // 20: guichet.review.v1.GetRankingRequest
-	(*GetRankingInputsRequest)(nil),  // 21: guichet.review.v1.GetRankingInputsRequest
-	(*GetMinutesRequest)(nil),        // 22: guichet.review.v1.GetMinutesRequest
-	(*SignMinutesRequest)(nil),       // 23: guichet.review.v1.SignMinutesRequest
-	(*Minutes)(nil),                  // 24: guichet.review.v1.Minutes
-	(*RankingEntry)(nil),             // 25: guichet.review.v1.RankingEntry
-	(*Ranking)(nil),                  // 26: guichet.review.v1.Ranking
-	(*GridCriterion)(nil),            // 27: guichet.review.v1.GridCriterion
-	(*AssignReviewersRequest)(nil),   // 28: guichet.review.v1.AssignReviewersRequest
-	(*AssignReviewersResponse)(nil),  // 29: guichet.review.v1.AssignReviewersResponse
-	(*RecordWithdrawalRequest)(nil),  // 30: guichet.review.v1.RecordWithdrawalRequest
-	(*RecordWithdrawalResponse)(nil), // 31: guichet.review.v1.RecordWithdrawalResponse
-	(*CheckReaderRequest)(nil),       // 32: guichet.review.v1.CheckReaderRequest
-	(*CheckReaderResponse)(nil),      // 33: guichet.review.v1.CheckReaderResponse
-	(*timestamppb.Timestamp)(nil),    // 34: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),        // 35: google.api.HttpBody
+	(*Declaration)(nil),                    // 0: guichet.review.v1.Declaration
+	(*SignDeclarationRequest)(nil),         // 1: guichet.review.v1.SignDeclarationRequest
+	(*Assignment)(nil),                     // 2: guichet.review.v1.Assignment
+	(*ListAssignmentsRequest)(nil),         // 3: guichet.review.v1.ListAssignmentsRequest
+	(*ListAssignmentsResponse)(nil),        // 4: guichet.review.v1.ListAssignmentsResponse
+	(*ReviewerShortfall)(nil),              // 5: guichet.review.v1.ReviewerShortfall
+	(*ConflictDeclaration)(nil),            // 6: guichet.review.v1.ConflictDeclaration
+	(*CreateConflictRequest)(nil),          // 7: guichet.review.v1.CreateConflictRequest
+	(*CriterionScore)(nil),                 // 8: guichet.review.v1.CriterionScore
+	(*Review)(nil),                         // 9: guichet.review.v1.Review
+	(*CreateReviewRequest)(nil),            // 10: guichet.review.v1.CreateReviewRequest
+	(*ListReviewsRequest)(nil),             // 11: guichet.review.v1.ListReviewsRequest
+	(*ListReviewsResponse)(nil),            // 12: guichet.review.v1.ListReviewsResponse
+	(*ListDivergencesRequest)(nil),         // 13: guichet.review.v1.ListDivergencesRequest
+	(*ListDivergencesResponse)(nil),        // 14: guichet.review.v1.ListDivergencesResponse
+	(*Divergence)(nil),                     // 15: guichet.review.v1.Divergence
+	(*CriterionSpread)(nil),                // 16: guichet.review.v1.CriterionSpread
+	(*Consensus)(nil),                      // 17: guichet.review.v1.Consensus
+	(*RecordConsensusRequest)(nil),         // 18: guichet.review.v1.RecordConsensusRequest
+	(*RankCallRequest)(nil),                // 19: guichet.review.v1.RankCallRequest
+	(*GetRankingRequest)(nil),              // 20: guichet.review.v1.GetRankingRequest
+	(*GetRankingInputsRequest)(nil),        // 21: guichet.review.v1.GetRankingInputsRequest
+	(*GetMinutesRequest)(nil),              // 22: guichet.review.v1.GetMinutesRequest
+	(*SignMinutesRequest)(nil),             // 23: guichet.review.v1.SignMinutesRequest
+	(*Minutes)(nil),                        // 24: guichet.review.v1.Minutes
+	(*RankingEntry)(nil),                   // 25: guichet.review.v1.RankingEntry
+	(*Ranking)(nil),                        // 26: guichet.review.v1.Ranking
+	(*GridCriterion)(nil),                  // 27: guichet.review.v1.GridCriterion
+	(*AssignReviewersRequest)(nil),         // 28: guichet.review.v1.AssignReviewersRequest
+	(*AssignReviewersResponse)(nil),        // 29: guichet.review.v1.AssignReviewersResponse
+	(*RecordWithdrawalRequest)(nil),        // 30: guichet.review.v1.RecordWithdrawalRequest
+	(*RecordWithdrawalResponse)(nil),       // 31: guichet.review.v1.RecordWithdrawalResponse
+	(*CheckReaderRequest)(nil),             // 32: guichet.review.v1.CheckReaderRequest
+	(*CheckReaderResponse)(nil),            // 33: guichet.review.v1.CheckReaderResponse
+	(*GetFeedbackRequest)(nil),             // 34: guichet.review.v1.GetFeedbackRequest
+	(*Feedback)(nil),                       // 35: guichet.review.v1.Feedback
+	(*CriterionFeedback)(nil),              // 36: guichet.review.v1.CriterionFeedback
+	(*AnonymousScore)(nil),                 // 37: guichet.review.v1.AnonymousScore
+	(*ReviewerFeedback)(nil),               // 38: guichet.review.v1.ReviewerFeedback
+	(*ListOutstandingReviewsRequest)(nil),  // 39: guichet.review.v1.ListOutstandingReviewsRequest
+	(*ListOutstandingReviewsResponse)(nil), // 40: guichet.review.v1.ListOutstandingReviewsResponse
+	(*OutstandingReviews)(nil),             // 41: guichet.review.v1.OutstandingReviews
+	(*OutstandingApplication)(nil),         // 42: guichet.review.v1.OutstandingApplication
+	(*JuryNotice)(nil),                     // 43: guichet.review.v1.JuryNotice
+	(*RecordJuryNoticeRequest)(nil),        // 44: guichet.review.v1.RecordJuryNoticeRequest
+	(*timestamppb.Timestamp)(nil),          // 45: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),              // 46: google.api.HttpBody
 }
 var file_guichet_review_v1_review_proto_depIdxs = []int32{
-	34, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
-	34, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
+	45, // 0: guichet.review.v1.Declaration.sign_time:type_name -> google.protobuf.Timestamp
+	45, // 1: guichet.review.v1.Assignment.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: guichet.review.v1.ListAssignmentsResponse.assignments:type_name -> guichet.review.v1.Assignment
 	5,  // 3: guichet.review.v1.ListAssignmentsResponse.needs_reviewers:type_name -> guichet.review.v1.ReviewerShortfall
-	34, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
+	45, // 4: guichet.review.v1.ConflictDeclaration.create_time:type_name -> google.protobuf.Timestamp
 	8,  // 5: guichet.review.v1.Review.scores:type_name -> guichet.review.v1.CriterionScore
-	34, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	45, // 6: guichet.review.v1.Review.create_time:type_name -> google.protobuf.Timestamp
 	9,  // 7: guichet.review.v1.CreateReviewRequest.review:type_name -> guichet.review.v1.Review
 	9,  // 8: guichet.review.v1.ListReviewsResponse.reviews:type_name -> guichet.review.v1.Review
 	15, // 9: guichet.review.v1.ListDivergencesResponse.divergences:type_name -> guichet.review.v1.Divergence
 	16, // 10: guichet.review.v1.Divergence.spreads:type_name -> guichet.review.v1.CriterionSpread
 	8,  // 11: guichet.review.v1.Consensus.scores:type_name -> guichet.review.v1.CriterionScore
-	34, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
-	34, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
+	45, // 12: guichet.review.v1.Consensus.create_time:type_name -> google.protobuf.Timestamp
+	45, // 13: guichet.review.v1.Consensus.update_time:type_name -> google.protobuf.Timestamp
 	17, // 14: guichet.review.v1.RecordConsensusRequest.consensus:type_name -> guichet.review.v1.Consensus
-	34, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
+	45, // 15: guichet.review.v1.Minutes.sign_time:type_name -> google.protobuf.Timestamp
 	8,  // 16: guichet.review.v1.RankingEntry.scores:type_name -> guichet.review.v1.CriterionScore
 	25, // 17: guichet.review.v1.Ranking.entries:type_name -> guichet.review.v1.RankingEntry
-	34, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
-	34, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
+	45, // 18: guichet.review.v1.Ranking.rank_time:type_name -> google.protobuf.Timestamp
+	45, // 19: guichet.review.v1.AssignReviewersRequest.submit_time:type_name -> google.protobuf.Timestamp
 	27, // 20: guichet.review.v1.AssignReviewersRequest.criteria:type_name -> guichet.review.v1.GridCriterion
 	2,  // 21: guichet.review.v1.AssignReviewersResponse.assignments:type_name -> guichet.review.v1.Assignment
-	1,  // 22: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
-	3,  // 23: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
-	7,  // 24: guichet.review.v1.ReviewService.CreateConflict:input_type -> guichet.review.v1.CreateConflictRequest
-	10, // 25: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
-	11, // 26: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
-	13, // 27: guichet.review.v1.ReviewService.ListDivergences:input_type -> guichet.review.v1.ListDivergencesRequest
-	18, // 28: guichet.review.v1.ReviewService.RecordConsensus:input_type -> guichet.review.v1.RecordConsensusRequest
-	19, // 29: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
-	20, // 30: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
-	21, // 31: guichet.review.v1.ReviewService.GetRankingInputs:input_type -> guichet.review.v1.GetRankingInputsRequest
-	22, // 32: guichet.review.v1.ReviewService.GetMinutes:input_type -> guichet.review.v1.GetMinutesRequest
-	23, // 33: guichet.review.v1.ReviewService.SignMinutes:input_type -> guichet.review.v1.SignMinutesRequest
-	30, // 34: guichet.review.v1.ReviewService.RecordWithdrawal:input_type -> guichet.review.v1.RecordWithdrawalRequest
-	32, // 35: guichet.review.v1.ReviewService.CheckReader:input_type -> guichet.review.v1.CheckReaderRequest
-	28, // 36: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
-	0,  // 37: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
-	4,  // 38: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
-	6,  // 39: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
-	9,  // 40: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
-	12, // 41: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
-	14, // 42: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
-	17, // 43: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
-	26, // 44: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
-	26, // 45: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
-	35, // 46: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
-	24, // 47: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
-	24, // 48: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
-	31, // 49: guichet.review.v1.ReviewService.RecordWithdrawal:output_type -> guichet.review.v1.RecordWithdrawalResponse
-	33, // 50: guichet.review.v1.ReviewService.CheckReader:output_type -> guichet.review.v1.CheckReaderResponse
-	29, // 51: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
-	37, // [37:52] is the sub-list for method output_type
-	22, // [22:37] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	36, // 22: guichet.review.v1.Feedback.criteria:type_name -> guichet.review.v1.CriterionFeedback
+	38, // 23: guichet.review.v1.Feedback.reviewers:type_name -> guichet.review.v1.ReviewerFeedback
+	45, // 24: guichet.review.v1.Feedback.decide_time:type_name -> google.protobuf.Timestamp
+	37, // 25: guichet.review.v1.CriterionFeedback.reviewer_scores:type_name -> guichet.review.v1.AnonymousScore
+	41, // 26: guichet.review.v1.ListOutstandingReviewsResponse.reviewers:type_name -> guichet.review.v1.OutstandingReviews
+	43, // 27: guichet.review.v1.ListOutstandingReviewsResponse.notices:type_name -> guichet.review.v1.JuryNotice
+	42, // 28: guichet.review.v1.OutstandingReviews.applications:type_name -> guichet.review.v1.OutstandingApplication
+	45, // 29: guichet.review.v1.JuryNotice.send_time:type_name -> google.protobuf.Timestamp
+	43, // 30: guichet.review.v1.RecordJuryNoticeRequest.notice:type_name -> guichet.review.v1.JuryNotice
+	1,  // 31: guichet.review.v1.ReviewService.SignDeclaration:input_type -> guichet.review.v1.SignDeclarationRequest
+	3,  // 32: guichet.review.v1.ReviewService.ListAssignments:input_type -> guichet.review.v1.ListAssignmentsRequest
+	7,  // 33: guichet.review.v1.ReviewService.CreateConflict:input_type -> guichet.review.v1.CreateConflictRequest
+	10, // 34: guichet.review.v1.ReviewService.CreateReview:input_type -> guichet.review.v1.CreateReviewRequest
+	11, // 35: guichet.review.v1.ReviewService.ListReviews:input_type -> guichet.review.v1.ListReviewsRequest
+	13, // 36: guichet.review.v1.ReviewService.ListDivergences:input_type -> guichet.review.v1.ListDivergencesRequest
+	18, // 37: guichet.review.v1.ReviewService.RecordConsensus:input_type -> guichet.review.v1.RecordConsensusRequest
+	19, // 38: guichet.review.v1.ReviewService.RankCall:input_type -> guichet.review.v1.RankCallRequest
+	20, // 39: guichet.review.v1.ReviewService.GetRanking:input_type -> guichet.review.v1.GetRankingRequest
+	21, // 40: guichet.review.v1.ReviewService.GetRankingInputs:input_type -> guichet.review.v1.GetRankingInputsRequest
+	22, // 41: guichet.review.v1.ReviewService.GetMinutes:input_type -> guichet.review.v1.GetMinutesRequest
+	23, // 42: guichet.review.v1.ReviewService.SignMinutes:input_type -> guichet.review.v1.SignMinutesRequest
+	30, // 43: guichet.review.v1.ReviewService.RecordWithdrawal:input_type -> guichet.review.v1.RecordWithdrawalRequest
+	32, // 44: guichet.review.v1.ReviewService.CheckReader:input_type -> guichet.review.v1.CheckReaderRequest
+	28, // 45: guichet.review.v1.ReviewService.AssignReviewers:input_type -> guichet.review.v1.AssignReviewersRequest
+	34, // 46: guichet.review.v1.ReviewService.GetFeedback:input_type -> guichet.review.v1.GetFeedbackRequest
+	39, // 47: guichet.review.v1.ReviewService.ListOutstandingReviews:input_type -> guichet.review.v1.ListOutstandingReviewsRequest
+	44, // 48: guichet.review.v1.ReviewService.RecordJuryNotice:input_type -> guichet.review.v1.RecordJuryNoticeRequest
+	0,  // 49: guichet.review.v1.ReviewService.SignDeclaration:output_type -> guichet.review.v1.Declaration
+	4,  // 50: guichet.review.v1.ReviewService.ListAssignments:output_type -> guichet.review.v1.ListAssignmentsResponse
+	6,  // 51: guichet.review.v1.ReviewService.CreateConflict:output_type -> guichet.review.v1.ConflictDeclaration
+	9,  // 52: guichet.review.v1.ReviewService.CreateReview:output_type -> guichet.review.v1.Review
+	12, // 53: guichet.review.v1.ReviewService.ListReviews:output_type -> guichet.review.v1.ListReviewsResponse
+	14, // 54: guichet.review.v1.ReviewService.ListDivergences:output_type -> guichet.review.v1.ListDivergencesResponse
+	17, // 55: guichet.review.v1.ReviewService.RecordConsensus:output_type -> guichet.review.v1.Consensus
+	26, // 56: guichet.review.v1.ReviewService.RankCall:output_type -> guichet.review.v1.Ranking
+	26, // 57: guichet.review.v1.ReviewService.GetRanking:output_type -> guichet.review.v1.Ranking
+	46, // 58: guichet.review.v1.ReviewService.GetRankingInputs:output_type -> google.api.HttpBody
+	24, // 59: guichet.review.v1.ReviewService.GetMinutes:output_type -> guichet.review.v1.Minutes
+	24, // 60: guichet.review.v1.ReviewService.SignMinutes:output_type -> guichet.review.v1.Minutes
+	31, // 61: guichet.review.v1.ReviewService.RecordWithdrawal:output_type -> guichet.review.v1.RecordWithdrawalResponse
+	33, // 62: guichet.review.v1.ReviewService.CheckReader:output_type -> guichet.review.v1.CheckReaderResponse
+	29, // 63: guichet.review.v1.ReviewService.AssignReviewers:output_type -> guichet.review.v1.AssignReviewersResponse
+	35, // 64: guichet.review.v1.ReviewService.GetFeedback:output_type -> guichet.review.v1.Feedback
+	40, // 65: guichet.review.v1.ReviewService.ListOutstandingReviews:output_type -> guichet.review.v1.ListOutstandingReviewsResponse
+	43, // 66: guichet.review.v1.ReviewService.RecordJuryNotice:output_type -> guichet.review.v1.JuryNotice
+	49, // [49:67] is the sub-list for method output_type
+	31, // [31:49] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_guichet_review_v1_review_proto_init() }
@@ -2614,7 +3467,7 @@ func file_guichet_review_v1_review_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guichet_review_v1_review_proto_rawDesc), len(file_guichet_review_v1_review_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

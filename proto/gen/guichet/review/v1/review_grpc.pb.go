@@ -20,21 +20,24 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReviewService_SignDeclaration_FullMethodName  = "/guichet.review.v1.ReviewService/SignDeclaration"
-	ReviewService_ListAssignments_FullMethodName  = "/guichet.review.v1.ReviewService/ListAssignments"
-	ReviewService_CreateConflict_FullMethodName   = "/guichet.review.v1.ReviewService/CreateConflict"
-	ReviewService_CreateReview_FullMethodName     = "/guichet.review.v1.ReviewService/CreateReview"
-	ReviewService_ListReviews_FullMethodName      = "/guichet.review.v1.ReviewService/ListReviews"
-	ReviewService_ListDivergences_FullMethodName  = "/guichet.review.v1.ReviewService/ListDivergences"
-	ReviewService_RecordConsensus_FullMethodName  = "/guichet.review.v1.ReviewService/RecordConsensus"
-	ReviewService_RankCall_FullMethodName         = "/guichet.review.v1.ReviewService/RankCall"
-	ReviewService_GetRanking_FullMethodName       = "/guichet.review.v1.ReviewService/GetRanking"
-	ReviewService_GetRankingInputs_FullMethodName = "/guichet.review.v1.ReviewService/GetRankingInputs"
-	ReviewService_GetMinutes_FullMethodName       = "/guichet.review.v1.ReviewService/GetMinutes"
-	ReviewService_SignMinutes_FullMethodName      = "/guichet.review.v1.ReviewService/SignMinutes"
-	ReviewService_RecordWithdrawal_FullMethodName = "/guichet.review.v1.ReviewService/RecordWithdrawal"
-	ReviewService_CheckReader_FullMethodName      = "/guichet.review.v1.ReviewService/CheckReader"
-	ReviewService_AssignReviewers_FullMethodName  = "/guichet.review.v1.ReviewService/AssignReviewers"
+	ReviewService_SignDeclaration_FullMethodName        = "/guichet.review.v1.ReviewService/SignDeclaration"
+	ReviewService_ListAssignments_FullMethodName        = "/guichet.review.v1.ReviewService/ListAssignments"
+	ReviewService_CreateConflict_FullMethodName         = "/guichet.review.v1.ReviewService/CreateConflict"
+	ReviewService_CreateReview_FullMethodName           = "/guichet.review.v1.ReviewService/CreateReview"
+	ReviewService_ListReviews_FullMethodName            = "/guichet.review.v1.ReviewService/ListReviews"
+	ReviewService_ListDivergences_FullMethodName        = "/guichet.review.v1.ReviewService/ListDivergences"
+	ReviewService_RecordConsensus_FullMethodName        = "/guichet.review.v1.ReviewService/RecordConsensus"
+	ReviewService_RankCall_FullMethodName               = "/guichet.review.v1.ReviewService/RankCall"
+	ReviewService_GetRanking_FullMethodName             = "/guichet.review.v1.ReviewService/GetRanking"
+	ReviewService_GetRankingInputs_FullMethodName       = "/guichet.review.v1.ReviewService/GetRankingInputs"
+	ReviewService_GetMinutes_FullMethodName             = "/guichet.review.v1.ReviewService/GetMinutes"
+	ReviewService_SignMinutes_FullMethodName            = "/guichet.review.v1.ReviewService/SignMinutes"
+	ReviewService_RecordWithdrawal_FullMethodName       = "/guichet.review.v1.ReviewService/RecordWithdrawal"
+	ReviewService_CheckReader_FullMethodName            = "/guichet.review.v1.ReviewService/CheckReader"
+	ReviewService_AssignReviewers_FullMethodName        = "/guichet.review.v1.ReviewService/AssignReviewers"
+	ReviewService_GetFeedback_FullMethodName            = "/guichet.review.v1.ReviewService/GetFeedback"
+	ReviewService_ListOutstandingReviews_FullMethodName = "/guichet.review.v1.ReviewService/ListOutstandingReviews"
+	ReviewService_RecordJuryNotice_FullMethodName       = "/guichet.review.v1.ReviewService/RecordJuryNotice"
 )
 
 // ReviewServiceClient is the client API for ReviewService service.
@@ -65,13 +68,16 @@ type ReviewServiceClient interface {
 	// Computes the ranking of the call. Jury chair only; refused while an application misses reviews
 	// or diverges without a consensus.
 	RankCall(ctx context.Context, in *RankCallRequest, opts ...grpc.CallOption) (*Ranking, error)
-	// Returns the last ranking of the call: chair, programme officer, auditor.
+	// Returns the last ranking of the call: to anyone, anonymous callers included, once the chair
+	// signed the jury minutes (the publication); before, to the chair of the call, programme
+	// officers and auditors, anyone else getting 403 (the ranking is not published yet).
 	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
 	// Returns the published inputs of the call's last ranking as a JSON document (application/json):
 	// the grid's weights and thresholds, the tie-break order, the envelope, every application's
 	// final scores, submission instant and requested amount, and the ranking computed from them.
-	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Chair,
-	// programme officer, auditor.
+	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Readable
+	// as the ranking: by anyone once the jury minutes are signed, before by the chair of the call,
+	// programme officers and auditors.
 	GetRankingInputs(ctx context.Context, in *GetRankingInputsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Returns the jury minutes (procès-verbal) of the call, generated from the data, or the signed
 	// ones once the chair signed them. Chair of the call, programme officer, auditor.
@@ -91,6 +97,22 @@ type ReviewServiceClient interface {
 	// Internal (role system): the applications service asks before showing a file to the jury.
 	CheckReader(ctx context.Context, in *CheckReaderRequest, opts ...grpc.CallOption) (*CheckReaderResponse, error)
 	AssignReviewers(ctx context.Context, in *AssignReviewersRequest, opts ...grpc.CallOption) (*AssignReviewersResponse, error)
+	// Returns the feedback on an application's decision: the decision and its reason (the reserve
+	// position on the reserve list), and per criterion the final score used for the ranking, the
+	// threshold and the reviewers' scores, with their comments, anonymised ("Reviewer A", "B"… in
+	// the order the reviews were submitted) and the chair's consensus comment when there is one.
+	// The workflow worker (role system, for the decision email and for the applications service,
+	// which shows it to the applicant), the chair of the call, programme officers and auditors.
+	// FailedPrecondition while the application is not decided.
+	GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*Feedback, error)
+	// Lists, for a call, each jury member's assignments still to score: assigned, not recused
+	// (déport), not yet reviewed; with the reminders and escalations already emailed. Internal
+	// (role system): the call's workflow before and at the review deadline.
+	ListOutstandingReviews(ctx context.Context, in *ListOutstandingReviewsRequest, opts ...grpc.CallOption) (*ListOutstandingReviewsResponse, error)
+	// Records that a reminder (to a reviewer) or an escalation (to the chair) was emailed, once per
+	// call, kind and recipient: a repeat returns the notice first recorded. An escalation is
+	// audited. Internal (role system). Idempotent.
+	RecordJuryNotice(ctx context.Context, in *RecordJuryNoticeRequest, opts ...grpc.CallOption) (*JuryNotice, error)
 }
 
 type reviewServiceClient struct {
@@ -251,6 +273,36 @@ func (c *reviewServiceClient) AssignReviewers(ctx context.Context, in *AssignRev
 	return out, nil
 }
 
+func (c *reviewServiceClient) GetFeedback(ctx context.Context, in *GetFeedbackRequest, opts ...grpc.CallOption) (*Feedback, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Feedback)
+	err := c.cc.Invoke(ctx, ReviewService_GetFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) ListOutstandingReviews(ctx context.Context, in *ListOutstandingReviewsRequest, opts ...grpc.CallOption) (*ListOutstandingReviewsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOutstandingReviewsResponse)
+	err := c.cc.Invoke(ctx, ReviewService_ListOutstandingReviews_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reviewServiceClient) RecordJuryNotice(ctx context.Context, in *RecordJuryNoticeRequest, opts ...grpc.CallOption) (*JuryNotice, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JuryNotice)
+	err := c.cc.Invoke(ctx, ReviewService_RecordJuryNotice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReviewServiceServer is the server API for ReviewService service.
 // All implementations must embed UnimplementedReviewServiceServer
 // for forward compatibility.
@@ -279,13 +331,16 @@ type ReviewServiceServer interface {
 	// Computes the ranking of the call. Jury chair only; refused while an application misses reviews
 	// or diverges without a consensus.
 	RankCall(context.Context, *RankCallRequest) (*Ranking, error)
-	// Returns the last ranking of the call: chair, programme officer, auditor.
+	// Returns the last ranking of the call: to anyone, anonymous callers included, once the chair
+	// signed the jury minutes (the publication); before, to the chair of the call, programme
+	// officers and auditors, anyone else getting 403 (the ranking is not published yet).
 	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
 	// Returns the published inputs of the call's last ranking as a JSON document (application/json):
 	// the grid's weights and thresholds, the tie-break order, the envelope, every application's
 	// final scores, submission instant and requested amount, and the ranking computed from them.
-	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Chair,
-	// programme officer, auditor.
+	// `guichet ranking verify FILE` recomputes the ranking from it (docs/selection.md). Readable
+	// as the ranking: by anyone once the jury minutes are signed, before by the chair of the call,
+	// programme officers and auditors.
 	GetRankingInputs(context.Context, *GetRankingInputsRequest) (*httpbody.HttpBody, error)
 	// Returns the jury minutes (procès-verbal) of the call, generated from the data, or the signed
 	// ones once the chair signed them. Chair of the call, programme officer, auditor.
@@ -305,6 +360,22 @@ type ReviewServiceServer interface {
 	// Internal (role system): the applications service asks before showing a file to the jury.
 	CheckReader(context.Context, *CheckReaderRequest) (*CheckReaderResponse, error)
 	AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error)
+	// Returns the feedback on an application's decision: the decision and its reason (the reserve
+	// position on the reserve list), and per criterion the final score used for the ranking, the
+	// threshold and the reviewers' scores, with their comments, anonymised ("Reviewer A", "B"… in
+	// the order the reviews were submitted) and the chair's consensus comment when there is one.
+	// The workflow worker (role system, for the decision email and for the applications service,
+	// which shows it to the applicant), the chair of the call, programme officers and auditors.
+	// FailedPrecondition while the application is not decided.
+	GetFeedback(context.Context, *GetFeedbackRequest) (*Feedback, error)
+	// Lists, for a call, each jury member's assignments still to score: assigned, not recused
+	// (déport), not yet reviewed; with the reminders and escalations already emailed. Internal
+	// (role system): the call's workflow before and at the review deadline.
+	ListOutstandingReviews(context.Context, *ListOutstandingReviewsRequest) (*ListOutstandingReviewsResponse, error)
+	// Records that a reminder (to a reviewer) or an escalation (to the chair) was emailed, once per
+	// call, kind and recipient: a repeat returns the notice first recorded. An escalation is
+	// audited. Internal (role system). Idempotent.
+	RecordJuryNotice(context.Context, *RecordJuryNoticeRequest) (*JuryNotice, error)
 	mustEmbedUnimplementedReviewServiceServer()
 }
 
@@ -359,6 +430,15 @@ func (UnimplementedReviewServiceServer) CheckReader(context.Context, *CheckReade
 }
 func (UnimplementedReviewServiceServer) AssignReviewers(context.Context, *AssignReviewersRequest) (*AssignReviewersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AssignReviewers not implemented")
+}
+func (UnimplementedReviewServiceServer) GetFeedback(context.Context, *GetFeedbackRequest) (*Feedback, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFeedback not implemented")
+}
+func (UnimplementedReviewServiceServer) ListOutstandingReviews(context.Context, *ListOutstandingReviewsRequest) (*ListOutstandingReviewsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOutstandingReviews not implemented")
+}
+func (UnimplementedReviewServiceServer) RecordJuryNotice(context.Context, *RecordJuryNoticeRequest) (*JuryNotice, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordJuryNotice not implemented")
 }
 func (UnimplementedReviewServiceServer) mustEmbedUnimplementedReviewServiceServer() {}
 func (UnimplementedReviewServiceServer) testEmbeddedByValue()                       {}
@@ -651,6 +731,60 @@ func _ReviewService_AssignReviewers_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReviewService_GetFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).GetFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_GetFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).GetFeedback(ctx, req.(*GetFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_ListOutstandingReviews_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOutstandingReviewsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).ListOutstandingReviews(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_ListOutstandingReviews_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).ListOutstandingReviews(ctx, req.(*ListOutstandingReviewsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReviewService_RecordJuryNotice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordJuryNoticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReviewServiceServer).RecordJuryNotice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReviewService_RecordJuryNotice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReviewServiceServer).RecordJuryNotice(ctx, req.(*RecordJuryNoticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReviewService_ServiceDesc is the grpc.ServiceDesc for ReviewService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -717,6 +851,18 @@ var ReviewService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AssignReviewers",
 			Handler:    _ReviewService_AssignReviewers_Handler,
+		},
+		{
+			MethodName: "GetFeedback",
+			Handler:    _ReviewService_GetFeedback_Handler,
+		},
+		{
+			MethodName: "ListOutstandingReviews",
+			Handler:    _ReviewService_ListOutstandingReviews_Handler,
+		},
+		{
+			MethodName: "RecordJuryNotice",
+			Handler:    _ReviewService_RecordJuryNotice_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

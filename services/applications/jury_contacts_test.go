@@ -1,0 +1,63 @@
+package applications
+
+import (
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/guichet/guichet/platform/auth"
+	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
+)
+
+// TestJuryContacts: the jury's emails are stored with the call, refused when they name someone
+// outside the jury or are not addresses, and shown to the programme officer and the worker only.
+func TestJuryContacts(t *testing.T) {
+	f := setup(t)
+	officer := f.as(auth.ProgrammeOfficer, "officer-1", "")
+	for _, tc := range []struct {
+		contacts []*appv1.JuryContact
+		field    string
+	}{
+		{[]*appv1.JuryContact{{Subject: "reviewer-1", Email: "r1@jury.example.org"}, {Subject: "stranger", Email: "s@jury.example.org"}}, "call.juryContacts[1].subject"},
+		{[]*appv1.JuryContact{{Subject: "chair-1", Email: "c@x"}, {Subject: "chair-1", Email: "c@jury.example.org"}}, "call.juryContacts[1].subject"},
+		{[]*appv1.JuryContact{{Subject: "reviewer-2", Email: "not an address"}}, "call.jury_contacts[0].email"},
+	} {
+		c := testCall(f.now)
+		c.JuryContacts = tc.contacts
+		_, err := f.calls.CreateCall(officer, &appv1.CreateCallRequest{Call: c})
+		code(t, err, codes.InvalidArgument)
+		if tc.field != "call.jury_contacts[0].email" {
+			violationOn(t, err, tc.field)
+		}
+	}
+
+	c := testCall(f.now)
+	c.JuryContacts = []*appv1.JuryContact{{Subject: "reviewer-1", Email: "reviewer-1@jury.example.org"}, {Subject: "chair-1", Email: "chair-1@jury.example.org"}}
+	created, err := f.calls.CreateCall(officer, &appv1.CreateCallRequest{CallId: "data-2026", Call: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&appv1.Call{JuryContacts: created.GetJuryContacts()}, &appv1.Call{JuryContacts: c.GetJuryContacts()}) {
+		t.Fatalf("contacts = %v", created.GetJuryContacts())
+	}
+	for _, tc := range []struct {
+		role auth.Role
+		sees bool
+	}{{auth.ProgrammeOfficer, true}, {auth.System, true}, {auth.Applicant, false}, {auth.Reviewer, false}, {auth.JuryChair, false}, {auth.Auditor, false}} {
+		got, err := f.calls.GetCall(f.as(tc.role, "someone", dinum), &appv1.GetCallRequest{Name: created.GetName()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(got.GetJuryContacts()) == 2) != tc.sees {
+			t.Fatalf("%s sees contacts %v", tc.role, got.GetJuryContacts())
+		}
+		list, err := f.calls.ListCalls(f.as(tc.role, "someone", dinum), &appv1.ListCallsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(list.GetCalls()[0].GetJuryContacts()) == 2) != tc.sees {
+			t.Fatalf("%s lists contacts %v", tc.role, list.GetCalls()[0].GetJuryContacts())
+		}
+	}
+}
