@@ -13,6 +13,8 @@ const TaskQueue = "guichet"
 const (
 	ApplicationWorkflowType = "ApplicationWorkflow"
 	CallWorkflowType        = "CallWorkflow"
+	// FundingWorkflowType funds one selected project: agreement, commitment, tranches.
+	FundingWorkflowType = "FundingWorkflow"
 )
 
 // Signal names of the CallWorkflow.
@@ -54,6 +56,10 @@ const (
 
 // ApplicationWorkflowID is the business id of an application's workflow.
 func ApplicationWorkflowID(applicationName string) string { return "application/" + applicationName }
+
+// FundingWorkflowID is the business id of a selected project's funding workflow, a child of its
+// application's workflow.
+func FundingWorkflowID(applicationName string) string { return "funding/" + applicationName }
 
 // ApplicationStarted is the input of the ApplicationWorkflow.
 type ApplicationStarted struct {

@@ -2,9 +2,10 @@
 // platform whose call has a funded project with its advance ready to certify. The programme officer
 // certifies the advance and is refused when it tries to order it (the payments service's role check,
 // announced on the page); a finance officer orders it and approves the beneficiary's corrected bank
-// account; the accountant puts it in a payment batch,
-// downloads the SEPA file (pain.001, checked for its CtrlSum), confirms it paid, and the budget shows
-// the paid amount. Every page visited is checked with axe-core (WCAG 2.1 A and AA), must stay within
+// account; the accountant puts it in a payment batch and downloads the SEPA file (pain.001, checked
+// for its CtrlSum); the bank rejects it (the reason is required), the tranche comes back to batch
+// marked with its rejection, a second batch carries it, the accountant confirms it paid, and the
+// budget shows the paid amount. Every page visited is checked with axe-core (WCAG 2.1 A and AA), must stay within
 // 25 requests and 500 KB, and is kept as a full-page screenshot (finance-NN-name.png).
 //
 // Usage: node finance.mjs WEB_URL CALL_TITLE PROJECT_TITLE ADVANCE_CENTS IBAN [ARTIFACTS_DIR], IBAN being
@@ -78,12 +79,11 @@ async function finance() {
   await s.context.close();
 }
 
-async function accountant() {
-  const s = await session();
+// batchAndDownload puts the advance in a new payment batch and checks its SEPA file.
+async function batchAndDownload(s, name) {
   const { page } = s;
-  await signIn(s, 'accountant-1');
   await page.getByLabel(new RegExp(`${PROJECT_TITLE}, tranche 1`)).check();
-  await visit(s, 'accountant-1-batch', () => page.getByRole('button', { name: 'Créer le lot de paiement' }).click());
+  await visit(s, name, () => page.getByRole('button', { name: 'Créer le lot de paiement' }).click());
   await expectText(page.locator('h1'), 'Lot de paiement', 'batch page');
   const [download] = await Promise.all([page.waitForEvent('download'),
     page.getByRole('link', { name: /Télécharger le fichier de virements SEPA/ }).click()]);
@@ -93,6 +93,23 @@ async function accountant() {
     throw new Error(`the payment file ${download.suggestedFilename()} is not the expected pain.001 (${ctrlSum}, ${IBAN}):\n${xml.slice(0, 2000)}`);
   }
   console.log(`download ${download.suggestedFilename()}: ${xml.length} bytes, ${ctrlSum}`);
+}
+
+async function accountant() {
+  const s = await session();
+  const { page } = s;
+  await signIn(s, 'accountant-1');
+  // The bank rejects the first transfer: the reason is required, and the tranche goes back to the
+  // tranches to batch, marked with its rejection.
+  await batchAndDownload(s, 'accountant-1-batch');
+  await page.getByLabel('Rejetée par la banque').check();
+  await visit(s, 'accountant-1-rejection-without-reason', () => page.getByRole('button', { name: 'Enregistrer le retour de la banque' }).click(), 400);
+  await expectText(page.locator('main'), 'Indiquez le motif du rejet', 'a rejection needs its reason');
+  await page.getByLabel(/Motif du rejet/).fill('AC04 compte clôturé');
+  await visit(s, 'accountant-1-rejected', () => page.getByRole('button', { name: 'Enregistrer le retour de la banque' }).click());
+  await expectText(page.locator('main'), 'rejetée une fois : AC04 compte clôturé', 'the rejected tranche back to batch');
+  // A second batch carries it again; this time the bank pays it.
+  await batchAndDownload(s, 'accountant-1-second-batch');
   await page.getByLabel('Payée', { exact: true }).check();
   await visit(s, 'accountant-1-confirmed', () => page.getByRole('button', { name: 'Enregistrer le retour de la banque' }).click());
   const paidRow = page.locator('tr', { has: page.locator('th', { hasText: /^Payé$/ }) });

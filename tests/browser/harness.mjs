@@ -98,9 +98,9 @@ export async function harness({ artifacts, prefix = '', chromiumPath = process.e
     } finally {
       await browser.close();
     }
-    console.log('\npage                           violations  requests        KB');
+    console.log('\npage                                   violations  requests        KB');
     for (const p of summary) {
-      console.log(`${p.name.padEnd(30)} ${String(p.violations).padStart(10)} ${String(p.requests).padStart(9)} ${p.kb.toFixed(1).padStart(9)}`);
+      console.log(`${p.name.padEnd(38)} ${String(p.violations).padStart(10)} ${String(p.requests).padStart(9)} ${p.kb.toFixed(1).padStart(9)}`);
     }
     console.log(`screenshots: ${artifacts}`);
     if (failures.length > 0) {

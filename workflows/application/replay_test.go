@@ -28,15 +28,22 @@ const (
 	// laureate withdrew and the second email, the workflow waiting for the agreement. Recorded by
 	// TestDecisionNoticesAndPublishedRanking with GUICHET_RECORD_DECISION_HISTORY.
 	withDecisionEmails = "testdata/decision.json"
+	// withFundingChild is a laureate's complete run with the "funding-workflow" step (version 1):
+	// after its selection the workflow starts the project's FundingWorkflow, passes it the funding
+	// signals and ends with its outcome; fundingChild is that FundingWorkflow's history (agreement,
+	// commitment, three tranches paid). Recorded by the end-to-end scenario with
+	// GUICHET_RECORD_HISTORY and GUICHET_RECORD_FUNDING_HISTORY.
+	withFundingChild = "testdata/funding-parent.json"
+	fundingChild     = "testdata/funding.json"
 )
 
 // TestReplayCommittedHistories replays the committed histories: a change to the workflow that
 // would break running workflows fails here, and must go through workflow.GetVersion.
 func TestReplayCommittedHistories(t *testing.T) {
-	for _, file := range []string{beforeReceipt, withReceipt, withReports, withDecisionEmails} {
+	for _, file := range []string{beforeReceipt, withReceipt, withReports, withDecisionEmails, withFundingChild, fundingChild} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(Workflow, workflowOptions())
+			registerWorkflows(r)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(log.NewStructuredLogger(slog.New(slog.DiscardHandler)), file); err != nil {
 				t.Fatalf("replay %s: %v", file, err)
 			}
@@ -98,4 +105,43 @@ func historyActivities(t *testing.T, file, changeID string) (names []string, mar
 		}
 	}
 	return names, markers
+}
+
+// TestHistoriesSpanTheFundingVersion checks that the replayed histories cover both sides of the
+// "funding-workflow" step: the older ones commit the grant in the application's workflow, the new
+// one leaves it to the FundingWorkflow, whose own history commits it.
+func TestHistoriesSpanTheFundingVersion(t *testing.T) {
+	for _, file := range []string{withReports} {
+		names, markers := historyActivities(t, file, "funding-workflow")
+		if markers != 0 || !strings.Contains(strings.Join(names, ","), "CommitGrant") {
+			t.Fatalf("%s is not a history from before the FundingWorkflow: %v, %d markers", file, names, markers)
+		}
+	}
+	names, markers := historyActivities(t, withFundingChild, "funding-workflow")
+	if markers != 1 || strings.Contains(strings.Join(names, ","), "CommitGrant") || !children(t, withFundingChild, "FundingWorkflow") {
+		t.Fatalf("%s does not fund through a FundingWorkflow: %v, %d markers", withFundingChild, names, markers)
+	}
+	names, _ = historyActivities(t, fundingChild, "")
+	if !strings.Contains(strings.Join(names, ","), "CommitGrant,RecordDecision") {
+		t.Fatalf("%s does not commit the grant: %v", fundingChild, names)
+	}
+}
+
+// children reports whether the history starts a child workflow of that type.
+func children(t *testing.T, file, workflowType string) bool {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h historypb.History
+	if err := protojson.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range h.GetEvents() {
+		if a := e.GetStartChildWorkflowExecutionInitiatedEventAttributes(); a != nil && a.GetWorkflowType().GetName() == workflowType {
+			return true
+		}
+	}
+	return false
 }

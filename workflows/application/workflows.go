@@ -94,6 +94,18 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 		return Outcome{State: decision.Decision}, nil
 	}
 
+	// A project selected before the FundingWorkflow existed is funded by this workflow itself.
+	if workflow.GetVersion(ctx, "funding-workflow", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return w.fund(ctx)
+	}
+	return w.fundInChild(ctx)
+}
+
+// fund takes a selected project from its grant agreement to its last tranche: the agreement
+// signed, the grant committed, then each tranche through certification, order, batch and payment
+// in the payments service, which enforces the separation of duties.
+func (w *applicationWorkflow) fund(ctx workflow.Context) (Outcome, error) {
+	app := w.in.Application
 	var signed flow.AgreementSigned
 	if !w.await(ctx, flow.SignalAgreementSigned, &signed) {
 		// A laureate that withdraws frees its place: the reserve list moves up.
@@ -108,8 +120,6 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 		return Outcome{}, err
 	}
 
-	// Each tranche goes through certification, order, batch and payment in the payments service,
-	// which enforces the separation of duties; the workflow follows until every tranche is paid.
 	return w.followTranches(ctx, committed)
 }
 

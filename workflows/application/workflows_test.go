@@ -21,7 +21,7 @@ const app = "calls/c1/applications/a1"
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(Workflow, workflowOptions())
+	registerWorkflows(env)
 	env.RegisterActivity(&Activities{})
 	return env
 }

@@ -14,10 +14,12 @@ import (
 )
 
 // recordHistory writes the workflow history of an application to the file named by
-// GUICHET_RECORD_HISTORY, and its call's to GUICHET_RECORD_CALL_HISTORY, to refresh the replay
-// tests' histories in workflows/application/testdata and workflows/call/testdata.
+// GUICHET_RECORD_HISTORY, its FundingWorkflow's to GUICHET_RECORD_FUNDING_HISTORY and its call's to
+// GUICHET_RECORD_CALL_HISTORY, to refresh the replay tests' histories in
+// workflows/application/testdata and workflows/call/testdata.
 func recordHistory(t *testing.T, temporal client.Client, application string) {
 	writeHistory(t, temporal, flow.ApplicationWorkflowID(application), os.Getenv("GUICHET_RECORD_HISTORY"))
+	writeHistory(t, temporal, flow.FundingWorkflowID(application), os.Getenv("GUICHET_RECORD_FUNDING_HISTORY"))
 	call := application[:strings.Index(application, "/applications/")]
 	writeHistory(t, temporal, flow.CallWorkflowID(call), os.Getenv("GUICHET_RECORD_CALL_HISTORY"))
 }

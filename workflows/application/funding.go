@@ -1,0 +1,74 @@
+package application
+
+import (
+	"encoding/json"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/guichet/guichet/platform/flow"
+)
+
+// FundingStarted is the input of a selected project's FundingWorkflow.
+type FundingStarted struct {
+	Application string `json:"application"`
+}
+
+// FundingWorkflow funds one selected project: it waits for the grant agreement, commits the grant,
+// then follows each tranche (milestone report, certification, order, batch, confirmation) with the
+// report reminders and escalations, until every tranche is paid or cancelled, or the project
+// withdraws (its money then goes back to the reserve list). It runs as a child of the project's
+// ApplicationWorkflow, which forwards it the signals the services send to the application.
+func FundingWorkflow(ctx workflow.Context, in FundingStarted) (Outcome, error) {
+	w := &applicationWorkflow{in: flow.ApplicationStarted{Application: in.Application}}
+	w.setup(ctx)
+	return w.fund(activityOptions(ctx))
+}
+
+// fundingSignals are the signals of the funding phase: the services send them to the application's
+// workflow, which forwards them to its FundingWorkflow in the order they came.
+var fundingSignals = []string{flow.SignalAgreementSigned, flow.SignalTrancheChanged, flow.SignalReportSubmitted,
+	flow.SignalBankAccountChanged, flow.SignalWithdrawn}
+
+// fundInChild runs the funding phase as the project's FundingWorkflow and forwards it the funding
+// signals until it ends; its outcome is the application's.
+func (w *applicationWorkflow) fundInChild(ctx workflow.Context) (Outcome, error) {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: flow.FundingWorkflowID(w.in.Application)})
+	child := workflow.ExecuteChildWorkflow(cctx, flow.FundingWorkflowType, FundingStarted{Application: w.in.Application})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return Outcome{}, err
+	}
+	var (
+		outcome Outcome
+		err     error
+		done    bool
+	)
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(child, func(f workflow.Future) {
+		err = f.Get(ctx, &outcome)
+		done = true
+	})
+	for _, name := range fundingSignals {
+		ch := w.withdrawals
+		if name != flow.SignalWithdrawn {
+			ch = workflow.GetSignalChannel(ctx, name)
+		}
+		sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			// Passed on as received, byte for byte.
+			var payload json.RawMessage
+			c.Receive(ctx, &payload)
+			w.forward(ctx, child, name, payload)
+		})
+	}
+	for !done {
+		sel.Select(ctx)
+	}
+	return outcome, err
+}
+
+// forward passes one signal to the FundingWorkflow and waits until Temporal took it, so that
+// signals keep their order. A child that has ended takes no more signals: that is logged.
+func (w *applicationWorkflow) forward(ctx workflow.Context, child workflow.ChildWorkflowFuture, name string, payload any) {
+	if err := child.SignalChildWorkflow(ctx, name, payload).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("signal not passed on to the funding workflow", "signal", name, "error", err)
+	}
+}
