@@ -19,10 +19,12 @@ test: build
 test-go:
 	go test $(GO_TEST_FLAGS) $(PACKAGES)
 
-## bench: the deadline rush and its baselines on throwaway components (docs/performance.md)
-BENCH_FLAGS ?= --applicants 1000 --concurrency 32
+## bench: the four stages of docs/performance.md on throwaway components: the deadline rush and its
+## ceilings (healthz, a plain Go handler, pgbench, raw Temporal starts), a second rush with Temporal
+## stopped and its backlog drained, the whole lifecycle, selection and assignment at 100,000 × 1,000
+BENCH_FLAGS ?= --applicants 2000 --concurrency 32 --backlog 2000 --lifecycle 200 --selection 100000 --reviewers 1000
 bench: build
-	$(BIN)/guichet testenv -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json
+	$(BIN)/guichet testenv -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json --profile artifacts/profiles
 
 ## chaos: the lifecycle of CHAOS_APPLICATIONS applications while the worker and the payments service
 ## are SIGKILLed, Temporal and PostgreSQL restarted and Redis stopped; it starts and stops its own

@@ -140,20 +140,29 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 				}
 			}
 			notes, errs := r.deliverAll(ctx, entries[i:j])
+			// One statement records the run: delivered entries are dispatched, failed ones keep
+			// their error for the next attempt.
+			var ids []int64
+			var dispatched []bool
+			var texts []string
 			for k, e := range entries[i:j] {
+				ids = append(ids, e.id)
+				dispatched = append(dispatched, errs[k] == nil)
 				if errs[k] != nil {
 					if deliveryErr == nil {
 						deliveryErr = errs[k]
 					}
-					if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, errs[k].Error()); err != nil {
-						return err
-					}
+					texts = append(texts, errs[k].Error())
 					continue
 				}
-				if _, err := tx.Exec(ctx, `UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, e.id, notes[k]); err != nil {
-					return err
-				}
+				texts = append(texts, notes[k])
 				delivered++
+			}
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = d.note,
+					dispatched_at = CASE WHEN d.dispatched THEN now() END
+				FROM unnest($1::bigint[], $2::boolean[], $3::text[]) AS d(id, dispatched, note)
+				WHERE outbox.id = d.id`, ids, dispatched, texts); err != nil {
+				return err
 			}
 			if deliveryErr != nil {
 				// Keep what was delivered (committed below) and stop: nothing after a failed entry
