@@ -92,7 +92,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 			if err != nil {
 				return err
 			}
-			profiled := bench.CPUProfiles(ctx, pprofs, profileDir, time.Duration(profileSeconds)*time.Second)
+			profiled := bench.CPUProfiles(ctx, pprofs, profileDir, "rush", time.Duration(profileSeconds)*time.Second)
 			if r.Rush, err = p.Rush(ctx, call, applicants, concurrency); err != nil {
 				return err
 			}
@@ -104,7 +104,9 @@ stops them at the end. With --url, it measures a running platform whose developm
 				return fmt.Errorf("waiting for the workflows: %w", err)
 			}
 			if temporal != nil {
-				b, err := p.Backlog(ctx, call, backlog, concurrency, temporal, tc, time.Duration(wait)*time.Second)
+				b, err := p.Backlog(ctx, call, backlog, concurrency, temporal, tc, time.Duration(wait)*time.Second, func() func() error {
+					return bench.CPUProfiles(ctx, pprofs, profileDir, "backlog", time.Duration(profileSeconds)*time.Second)
+				})
 				if err != nil {
 					return err
 				}
@@ -168,7 +170,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 	cmd.Flags().IntVar(&starts, "starts", 500, "raw Temporal workflow starts of the Temporal baseline")
 	cmd.Flags().IntVar(&wait, "wait", 600, "seconds to wait for the outbox to start every workflow")
 	cmd.Flags().StringVar(&out, "out", "", "write the results as JSON to this file")
-	cmd.Flags().StringVar(&profileDir, "profile", "", "write a CPU profile of each target taken during the rush to this folder (go tool pprof)")
+	cmd.Flags().StringVar(&profileDir, "profile", "", "write CPU profiles of each target taken during the rush and the backlog rush to this folder (go tool pprof)")
 	cmd.Flags().IntVar(&selection, "selection", 0, "applications of a synthetic call ranked and assigned in process, stage 4 (0: skip)")
 	cmd.Flags().IntVar(&reviewers, "reviewers", 1000, "reviewers of the jury of --selection")
 	cmd.Flags().IntVar(&lifecycle, "lifecycle", 0, "applications taken through the whole lifecycle on a durable stack of the benchmark's own (0: skip)")

@@ -56,12 +56,13 @@ func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
 		return err
 	}
 	at := e.At.UTC().Truncate(time.Microsecond)
-	h := Hash(prev, at, e.Actor, e.Role, e.Action, e.Object, before, after)
+	h := hash(prev, at, e.Actor, e.Role, e.Action, e.Object, before, after)
 	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, actor, role, action, object, before, after, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, at, e.Actor, e.Role, e.Action, e.Object, before, after, prev, h)
 	return err
 }
 
+// marshal encodes v in its canonical form (see canonical), the form its hash is computed on.
 func marshal(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
@@ -70,15 +71,20 @@ func marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return b, nil
+	return canonical(b), nil
 }
 
 // Hash is the chain's hash of one entry: SHA-256 over the previous hash and the entry's fields,
 // each length-prefixed so that no two different entries hash alike.
 func Hash(prev string, at time.Time, actor, role, action, object string, before, after []byte) string {
+	return hash(prev, at, actor, role, action, object, canonical(before), canonical(after))
+}
+
+// hash is Hash of before and after already in canonical form.
+func hash(prev string, at time.Time, actor, role, action, object string, before, after []byte) string {
 	h := sha256.New()
 	for _, part := range [][]byte{[]byte(prev), []byte(at.UTC().Format(time.RFC3339Nano)), []byte(actor), []byte(role),
-		[]byte(action), []byte(object), canonical(before), canonical(after)} {
+		[]byte(action), []byte(object), before, after} {
 		_, _ = fmt.Fprintf(h, "%d:", len(part))
 		_, _ = h.Write(part)
 	}

@@ -56,7 +56,7 @@ type Relay struct {
 	Logger    *slog.Logger
 	// Interval between polls when the outbox is empty (default 100 ms).
 	Interval time.Duration
-	// Batch is the number of entries taken per transaction (default 100).
+	// Batch is the number of entries taken per transaction (default 500).
 	Batch int
 }
 
@@ -104,7 +104,7 @@ type entry struct {
 func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 	batch := r.Batch
 	if batch == 0 {
-		batch = 100
+		batch = 500
 	}
 	delivered := 0
 	var deliveryErr error
@@ -182,7 +182,7 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 }
 
 // parallelStarts bounds the workflow starts in flight at once.
-const parallelStarts = 32
+const parallelStarts = 64
 
 // deliverAll sends entries concurrently (they are all starts, or a single signal).
 func (r *Relay) deliverAll(ctx context.Context, entries []entry) ([]string, []error) {

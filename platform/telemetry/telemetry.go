@@ -39,7 +39,8 @@ type Telemetry struct {
 }
 
 // Setup installs the global tracer and meter providers and the W3C propagators. Spans go to the
-// OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT when set; they always carry trace ids into logs.
+// OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT when set, and to opts.SpanProcessors; with neither,
+// they are not recorded. Logs always carry the trace ids.
 func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	res, err := sdkresource.Merge(sdkresource.Default(),
 		sdkresource.NewSchemaless(attribute.String("service.name", opts.ServiceName)))
@@ -47,7 +48,15 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 		return nil, err
 	}
 	traceOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" {
+	exporting := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	if !exporting && len(opts.SpanProcessors) == 0 && os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		// Nothing would receive the spans: they are not recorded (a recorded span costs its
+		// attributes and events on every request and query). Trace ids are still made and
+		// propagated, so logs keep carrying them; a sampled parent (a caller that records) is
+		// still followed, and OTEL_TRACES_SAMPLER overrides this choice.
+		traceOpts = append(traceOpts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
+	}
+	if exporting {
 		exp, err := otlptracegrpc.New(ctx)
 		if err != nil {
 			return nil, err

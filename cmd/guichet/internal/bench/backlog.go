@@ -25,15 +25,24 @@ type BacklogResult struct {
 }
 
 // Backlog stops Temporal, makes n applicants create and submit (the submissions must all succeed:
-// they only need PostgreSQL), starts Temporal again and waits for every workflow.
-func (p Platform) Backlog(ctx context.Context, call string, n, concurrency int, temporal Switchable, tc client.Client, wait time.Duration) (BacklogResult, error) {
+// they only need PostgreSQL), starts Temporal again and waits for every workflow. profile, when
+// not nil, starts when the rush does and its wait ends with the rush (CPUProfiles).
+func (p Platform) Backlog(ctx context.Context, call string, n, concurrency int, temporal Switchable, tc client.Client, wait time.Duration,
+	profile func() (wait func() error)) (BacklogResult, error) {
 	var res BacklogResult
 	if err := temporal.Stop(); err != nil {
 		return res, fmt.Errorf("stopping Temporal: %w", err)
 	}
+	profiled := func() error { return nil }
+	if profile != nil {
+		profiled = profile()
+	}
 	var err error
 	res.Rush, err = p.Rush(ctx, call, n, concurrency)
 	if err != nil {
+		return res, err
+	}
+	if err := profiled(); err != nil {
 		return res, err
 	}
 	t := time.Now()

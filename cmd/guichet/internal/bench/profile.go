@@ -13,9 +13,9 @@ import (
 )
 
 // CPUProfiles starts taking a CPU profile of length d from each target's pprof address (target →
-// host:port) and returns a function that waits for them and writes DIR/<target>.cpu.pprof. With no
-// addresses it does nothing.
-func CPUProfiles(ctx context.Context, addrs map[string]string, dir string, d time.Duration) (wait func() error) {
+// host:port) and returns a function that waits for them and writes DIR/<target>.<name>.cpu.pprof.
+// With no addresses it does nothing.
+func CPUProfiles(ctx context.Context, addrs map[string]string, dir, name string, d time.Duration) (wait func() error) {
 	if len(addrs) == 0 {
 		return func() error { return nil }
 	}
@@ -26,7 +26,7 @@ func CPUProfiles(ctx context.Context, addrs map[string]string, dir string, d tim
 	)
 	for target, addr := range addrs {
 		wg.Go(func() {
-			if err := cpuProfile(ctx, addr, filepath.Join(dir, target+".cpu.pprof"), d); err != nil {
+			if err := cpuProfile(ctx, addr, filepath.Join(dir, target+"."+name+".cpu.pprof"), d); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("profile of %s: %w", target, err))
 				mu.Unlock()
