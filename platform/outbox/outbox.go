@@ -71,6 +71,11 @@ func (r *Relay) Run(ctx context.Context) error {
 		n, err := r.DrainOnce(ctx)
 		wait := interval
 		switch {
+		case err != nil && n > 0:
+			// Some entries went before one failed: Temporal answers again (after a restart, its
+			// first starts may fail while it warms up), so the backlog is retried at once.
+			r.Logger.InfoContext(ctx, "outbox relay: delivery interrupted, retrying", "delivered", n, "error", err)
+			backoff = interval
 		case err != nil:
 			if ctx.Err() != nil {
 				return nil
