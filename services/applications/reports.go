@@ -39,6 +39,9 @@ func (s *Service) CreateReport(ctx context.Context, req *appv1.CreateReportReque
 		if seq > n {
 			return invalid("report.sequence", fmt.Sprintf("the project has %d milestones: a report is for milestone 2 to %d (the advance needs none)", n, n))
 		}
+		if err := s.checkReportOpen(ctx, a.name(), seq); err != nil {
+			return err
+		}
 		now := s.now()
 		r := &appv1.MilestoneReport{
 			Name:         a.name() + "/reports/" + ids.New(),
@@ -65,6 +68,23 @@ func (s *Service) CreateReport(ctx context.Context, req *appv1.CreateReportReque
 			Payload: flow.ReportSubmitted{Report: r.Name, Sequence: seq}})
 	})
 	return out, err
+}
+
+// checkReportOpen refuses a report for a tranche already certified (or further on): its milestone
+// was judged on the report before, which can no longer be replaced.
+func (s *Service) checkReportOpen(ctx context.Context, application string, seq int) error {
+	if s.tranches == nil {
+		return status.Error(codes.Unavailable, "the tranches cannot be checked: reports are not taken now")
+	}
+	state, err := s.tranches.TrancheState(ctx, application, seq)
+	if err != nil {
+		s.logger.WarnContext(ctx, "tranche state unavailable", "application", application, "sequence", seq, "error", err)
+		return status.Errorf(codes.Unavailable, "the state of tranche %d cannot be read now: retry", seq)
+	}
+	if !domain.TrancheTakesReport(state) {
+		return status.Errorf(codes.FailedPrecondition, "tranche %d is %s: its milestone report can no longer be filed or replaced", seq, state)
+	}
+	return nil
 }
 
 func reportID(name string) string { return name[len(name)-16:] }

@@ -77,6 +77,15 @@ func TestMilestoneReports(t *testing.T) {
 	}
 	_, err = f.apps.ListReports(f.as(auth.Applicant, "mallory", other), &appv1.ListReportsRequest{Parent: name})
 	code(t, err, codes.NotFound)
+
+	// Once the programme officer certified tranche 2 on its report, the report stays as it was.
+	f.tranches.set(2, "CERTIFIED")
+	_, err = f.apps.CreateReport(alice, &appv1.CreateReportRequest{Parent: name, Report: report(2)})
+	code(t, err, codes.FailedPrecondition)
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE signal_name = 'report-submitted' AND workflow_id = $1`,
+		"application/"+name).Scan(&signals); err != nil || signals != 2 {
+		t.Fatalf("report signals after the refusal = %d, %v", signals, err)
+	}
 }
 
 func TestReportsOnlyForFundedProjects(t *testing.T) {

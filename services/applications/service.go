@@ -74,6 +74,9 @@ type Options struct {
 	// Feedback gives applicants the feedback on their decisions; without it, GetApplicationFeedback
 	// answers Unavailable.
 	Feedback FeedbackSource
+	// Tranches says whether a tranche still takes its milestone report; without it, CreateReport
+	// answers Unavailable (a report is never filed unchecked).
+	Tranches Tranches
 }
 
 // Service implements CallService and ApplicationService.
@@ -87,6 +90,12 @@ type Service struct {
 	registryOff bool
 	readers     Readers
 	feedback    FeedbackSource
+	tranches    Tranches
+}
+
+// Tranches tells the state of a project's tranche: the payments service knows them.
+type Tranches interface {
+	TrancheState(ctx context.Context, application string, sequence int) (string, error)
 }
 
 // Readers tells whether a jury member may read an application's file: the review service knows
@@ -103,7 +112,8 @@ func New(pool *pgxpool.Pool, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff, readers: o.Readers, feedback: o.Feedback}
+	return &Service{pool: pool, clock: o.Clock, logger: o.Logger, registry: o.Registry, registryOff: o.RegistryOff, readers: o.Readers, feedback: o.Feedback,
+		tranches: o.Tranches}
 }
 
 // Register adds the service's gRPC services to r.

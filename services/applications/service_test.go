@@ -3,6 +3,7 @@ package applications
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,29 @@ type fixture struct {
 	pool     *pgxpool.Pool
 	now      time.Time
 	registry *registryAPI
+	// tranches stands in for the payments service's tranche states (the real path is covered by
+	// cmd/guichet/e2e): a sequence absent from it is PLANNED.
+	tranches *trancheStates
+}
+
+type trancheStates struct {
+	mu     sync.Mutex
+	states map[int]string
+}
+
+func (ts *trancheStates) TrancheState(_ context.Context, _ string, sequence int) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if s, ok := ts.states[sequence]; ok {
+		return s, nil
+	}
+	return "PLANNED", nil
+}
+
+func (ts *trancheStates) set(sequence int, state string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.states[sequence] = state
 }
 
 // setup serves the service with the real registry client of a fake registry API.
@@ -67,14 +91,15 @@ func setupWith(t *testing.T, configure func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	api, reg := newRegistry(t)
-	opts := Options{Clock: clk, Logger: logger, Registry: reg}
+	tranches := &trancheStates{states: map[int]string{}}
+	opts := Options{Clock: clk, Logger: logger, Registry: reg, Tranches: tranches}
 	if configure != nil {
 		configure(&opts)
 	}
 	New(pool, opts).Register(srv)
 	conn := grpcxtest.Serve(t, srv)
 	return &fixture{calls: appv1.NewCallServiceClient(conn), apps: appv1.NewApplicationServiceClient(conn), iss: iss, clock: clk, pool: pool, now: now,
-		registry: api}
+		registry: api, tranches: tranches}
 }
 
 func (f *fixture) as(role auth.Role, sub, siret string) context.Context {

@@ -223,6 +223,14 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 	if paid != 40_000_000 {
 		t.Fatalf("the tranches pay %d cents, not the 40000000 requested", paid)
 	}
+	// A paid tranche's report is part of the record: filing it again is refused (the applications
+	// service asks the payments service).
+	again := a.call(http.MethodPost, "/v1/"+name+"/reports", alice, map[string]any{"sequence": 2,
+		"summary": "A second version of the milestone report.", "deliverables": []string{"https://example.org/report-v2.pdf"}}).
+		must(t, http.StatusConflict)
+	if d, _ := again.JSON["detail"].(string); !strings.Contains(d, "tranche 2 is PAID") {
+		t.Fatalf("a report for a paid tranche: %s", again.Body)
+	}
 
 	// The workflow ends with the application funded and its tranches paid.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -66,8 +66,18 @@ func services(d *deps) map[Target]service {
 				if f, ok := readers.(applications.FeedbackSource); ok {
 					opts.Feedback = f
 				}
+				tranches, closeTranches, err := paymentTranches(d)
+				if err != nil {
+					closeReaders()
+					if release != nil {
+						release()
+					}
+					return nil, err
+				}
+				opts.Tranches = tranches
 				applications.New(pool, opts).Register(r)
 				return func() {
+					closeTranches()
 					closeReaders()
 					if release != nil {
 						release()
@@ -122,6 +132,39 @@ func juryReaders(d *deps) (applications.Readers, func(), error) {
 		return nil, nil, err
 	}
 	return reviewReaders{client: reviewv1.NewReviewServiceClient(conn)}, func() { _ = conn.Close() }, nil
+}
+
+// trancheStates reads a project's tranches from the payments service, as the platform itself.
+type trancheStates struct {
+	client paymentsv1.PaymentServiceClient
+}
+
+func (t trancheStates) TrancheState(ctx context.Context, application string, sequence int) (string, error) {
+	resp, err := t.client.ListTranches(ctx, &paymentsv1.ListTranchesRequest{Parent: application})
+	if err != nil {
+		return "", err
+	}
+	for _, tr := range resp.GetTranches() {
+		if int(tr.GetSequence()) == sequence {
+			return tr.GetState(), nil
+		}
+	}
+	return "", fmt.Errorf("%s has no tranche %d in the payments service", application, sequence)
+}
+
+// paymentTranches connects the applications service to the payments service, which says whether a
+// tranche still takes its milestone report. Without service credentials, reports are not taken.
+func paymentTranches(d *deps) (applications.Tranches, func(), error) {
+	creds, err := systemCredentials(d)
+	if err != nil {
+		d.logger.Warn("applications: no service credentials, milestone reports cannot be checked and are not taken", "error", err)
+		return nil, func() {}, nil
+	}
+	conn, err := grpcx.Dial(d.cfg.PaymentsAddr, creds)
+	if err != nil {
+		return nil, nil, err
+	}
+	return trancheStates{client: paymentsv1.NewPaymentServiceClient(conn)}, func() { _ = conn.Close() }, nil
 }
 
 // applicationsOptions wires the applications service to the company registry of

@@ -341,7 +341,8 @@ type ApplicationServiceClient interface {
 	RuleEligibility(ctx context.Context, in *RuleEligibilityRequest, opts ...grpc.CallOption) (*Application, error)
 	// Files the milestone report of a funded project for one of its tranches (sequence 2 onwards: the
 	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
-	// one until the tranche is certified; the programme officer then certifies the milestone.
+	// one until the tranche is certified; the programme officer then certifies the milestone. Once the
+	// tranche is certified (or further on), a report for it is refused with 409.
 	CreateReport(ctx context.Context, in *CreateReportRequest, opts ...grpc.CallOption) (*MilestoneReport, error)
 	// Corrects the bank account of a selected or funded project (for instance after the bank rejected
 	// a payment). Owner only. The submitted content stays frozen: the correction is a new version of
@@ -539,7 +540,8 @@ type ApplicationServiceServer interface {
 	RuleEligibility(context.Context, *RuleEligibilityRequest) (*Application, error)
 	// Files the milestone report of a funded project for one of its tranches (sequence 2 onwards: the
 	// advance, tranche 1, is paid on signature). Owner only. A corrected report may replace the previous
-	// one until the tranche is certified; the programme officer then certifies the milestone.
+	// one until the tranche is certified; the programme officer then certifies the milestone. Once the
+	// tranche is certified (or further on), a report for it is refused with 409.
 	CreateReport(context.Context, *CreateReportRequest) (*MilestoneReport, error)
 	// Corrects the bank account of a selected or funded project (for instance after the bank rejected
 	// a payment). Owner only. The submitted content stays frozen: the correction is a new version of
