@@ -47,12 +47,25 @@ func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLock); err != nil {
+	// The lock and the read of the chain's last hash go in one round trip: the server runs them in
+	// order, and the read's snapshot (READ COMMITTED: one per statement) is taken once the lock is
+	// held, so it sees the entry of the previous holder, committed before its lock was released.
+	// The lock is held until this transaction ends: callers append as their last statement.
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT pg_advisory_xact_lock($1)`, chainLock)
+	batch.Queue(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`)
+	results := tx.SendBatch(ctx, batch)
+	if _, err := results.Exec(); err != nil {
+		_ = results.Close()
 		return err
 	}
 	prev := ""
-	err = tx.QueryRow(ctx, `SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prev)
+	err = results.QueryRow().Scan(&prev)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		_ = results.Close()
+		return err
+	}
+	if err := results.Close(); err != nil {
 		return err
 	}
 	at := e.At.UTC().Truncate(time.Microsecond)

@@ -65,15 +65,16 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 		for k, v := range c.audit {
 			after[k] = v
 		}
-		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: c.action, Object: a.name(), Before: before, After: after}.FromPrincipal(p)); err != nil {
-			return err
-		}
 		if c.message != nil {
 			if m := c.message(a); m != nil {
 				if err := outbox.Enqueue(ctx, tx, *m); err != nil {
 					return err
 				}
 			}
+		}
+		// Last: the audit chain's lock is held from here to the commit.
+		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: c.action, Object: a.name(), Before: before, After: after}.FromPrincipal(p)); err != nil {
+			return err
 		}
 		out = toProto(a, p)
 		return nil
