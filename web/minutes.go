@@ -3,11 +3,11 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+	"github.com/microcosm-cc/bluemonday"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -58,64 +58,25 @@ func (c *console) signMinutes(w http.ResponseWriter, r *http.Request, sess sessi
 	http.Redirect(w, r, "/calls/"+callID+"/minutes", http.StatusSeeOther)
 }
 
-// minutesAllowed are the elements of the review service's minutes kept in the page, with the
-// attributes each may keep; everything else is dropped (its text kept), so the page shows the
-// minutes' content without trusting their markup. Headings go one level down under the page's h1.
-var minutesAllowed = map[atom.Atom][]string{
-	atom.H1: nil, atom.H2: nil, atom.H3: nil, atom.P: nil, atom.Ul: nil, atom.Ol: nil, atom.Li: nil,
-	atom.Table: nil, atom.Caption: nil, atom.Thead: nil, atom.Tbody: nil, atom.Tr: nil, atom.Th: {"scope"}, atom.Td: nil,
-	atom.Strong: nil, atom.Em: nil, atom.Br: nil,
-}
+// minutesPolicy keeps the elements of the review service's minutes that the page shows, with no
+// attribute but a table header's scope; anything else is dropped (its text kept, except in the
+// document's head, scripts and styles), so the page shows the minutes' content without trusting
+// their markup.
+var minutesPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("h1", "h2", "h3", "p", "ul", "ol", "li", "table", "caption", "thead", "tbody", "tr", "th", "td", "strong", "em", "br")
+	p.AllowAttrs("scope").Matching(regexp.MustCompile(`^(col|row|colgroup|rowgroup)$`)).OnElements("th")
+	p.SkipElementsContent("head", "title", "script", "style")
+	return p
+}()
 
-var headingDown = map[atom.Atom]string{atom.H1: "h2", atom.H2: "h3", atom.H3: "h4"}
+// headingsDown puts the minutes' headings one level under the page's h1. The sanitised markup has
+// no attribute on headings, so the tags are matched exactly.
+var headingsDown = strings.NewReplacer("<h1>", "<h2>", "</h1>", "</h2>", "<h2>", "<h3>", "</h2>", "</h3>", "<h3>", "<h4>", "</h3>", "</h4>")
 
-// minutesBody keeps the body of the minutes' HTML document as allowed markup, escaped anew.
+// minutesBody keeps the minutes' HTML document as allowed markup, sanitised by minutesPolicy.
 func minutesBody(doc string) (template.HTML, error) {
-	root, err := html.Parse(strings.NewReader(doc))
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			switch ch.Type {
-			case html.TextNode:
-				b.WriteString(template.HTMLEscapeString(ch.Data))
-			case html.ElementNode:
-				if ch.DataAtom == atom.Head || ch.DataAtom == atom.Script || ch.DataAtom == atom.Style || ch.DataAtom == atom.Title {
-					continue
-				}
-				attrs, ok := minutesAllowed[ch.DataAtom]
-				if !ok {
-					walk(ch)
-					continue
-				}
-				name := ch.Data
-				if h, ok := headingDown[ch.DataAtom]; ok {
-					name = h
-				}
-				b.WriteString("<" + name)
-				for _, a := range ch.Attr {
-					for _, keep := range attrs {
-						if a.Namespace == "" && a.Key == keep {
-							b.WriteString(" " + keep + `="` + template.HTMLEscapeString(a.Val) + `"`)
-						}
-					}
-				}
-				b.WriteString(">")
-				if ch.DataAtom == atom.Br {
-					continue
-				}
-				walk(ch)
-				b.WriteString("</" + name + ">")
-			default:
-				walk(ch)
-			}
-		}
-	}
-	walk(root)
-	return template.HTML(b.String()), nil // rebuilt from allowed elements and escaped text only
+	return template.HTML(headingsDown.Replace(minutesPolicy.Sanitize(doc))), nil // sanitised: allowed elements, escaped text
 }
 
 // europeParis is the jury's time zone: the console shows French local times.
