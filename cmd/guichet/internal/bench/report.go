@@ -144,11 +144,13 @@ func (r *Report) Table(w io.Writer) {
 	f("  created and submitted per second\t%.1f\n", r.Rush.PerSecond)
 	f("  create latency p50 / p95 / p99\t%.1f / %.1f / %.1f ms\n", r.Rush.Create.P50, r.Rush.Create.P95, r.Rush.Create.P99)
 	f("  submit latency p50 / p95 / p99\t%.1f / %.1f / %.1f ms\n", r.Rush.Submit.P50, r.Rush.Submit.P95, r.Rush.Submit.P99)
+	f("  load generator CPU during the rush\t%.1f s for %.1f s\n", r.Rush.GeneratorCPUSeconds, r.Rush.Seconds)
 	f("GET /healthz through the gateway\t%.0f req/s (p99 %.1f ms)\n", r.Healthz.PerSecond, r.Healthz.Latency.P99)
 	f("raw Temporal workflow starts\t%.1f starts/s (p99 %.1f ms)\n", r.TemporalStarts.PerSecond, r.TemporalStarts.Latency.P99)
 	f("outbox drained into workflows\t%.1f starts/s, last %.1f s after the rush\n", r.Drain.PerSecond, r.Drain.LagSeconds)
 	if b := r.Backlog; b != nil {
-		f("rush with Temporal stopped\t%.1f applications/s, %d errors, submit p99 %.1f ms\n", b.Rush.PerSecond, b.Rush.Errors, b.Rush.Submit.P99)
+		f("rush with Temporal stopped\t%.1f applications/s, %d errors, submit p99 %.1f ms (load generator %.1f CPU s for %.1f s)\n",
+			b.Rush.PerSecond, b.Rush.Errors, b.Rush.Submit.P99, b.Rush.GeneratorCPUSeconds, b.Rush.Seconds)
 		f("  backlog drained once Temporal was back\t%d workflows, %.1f starts/s, last %.1f s after the restart\n", b.Drain.Workflows, b.Drain.PerSecond, b.Drain.LagSeconds)
 	}
 	f("plain Go HTTP handler\t%.0f req/s (p99 %.1f ms)\n", r.PlainHandler.PerSecond, r.PlainHandler.Latency.P99)

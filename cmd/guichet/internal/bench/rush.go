@@ -42,8 +42,11 @@ type RushResult struct {
 	Seconds      float64  `json:"seconds"`
 	// PerSecond is applications created and submitted per second.
 	PerSecond float64 `json:"perSecond"`
-	Create    Summary `json:"createLatency"`
-	Submit    Summary `json:"submitLatency"`
+	// GeneratorCPUSeconds is the CPU the load generator (this process) used during the rush: it
+	// shares the machine with the platform.
+	GeneratorCPUSeconds float64 `json:"generatorCpuSeconds"`
+	Create              Summary `json:"createLatency"`
+	Submit              Summary `json:"submitLatency"`
 	// Names of the submitted applications, to follow their workflows.
 	Names []string  `json:"-"`
 	Start time.Time `json:"-"`
@@ -142,6 +145,7 @@ func (p Platform) Rush(ctx context.Context, call string, n, concurrency int) (Ru
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	res.Start = time.Now()
+	cpu0 := cpuSeconds("/proc/self")
 	for range concurrency {
 		wg.Add(1)
 		go func() {
@@ -173,6 +177,7 @@ func (p Platform) Rush(ctx context.Context, call string, n, concurrency int) (Ru
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(res.Start)
+	res.GeneratorCPUSeconds = cpuSeconds("/proc/self") - cpu0
 	res.Seconds = elapsed.Seconds()
 	res.Errors = int(errs.Load())
 	res.Submitted = n - res.Errors
