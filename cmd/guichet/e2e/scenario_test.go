@@ -245,6 +245,20 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 	if outcome.State != "FUNDED" || outcome.PaidCents != 40_000_000 {
 		t.Fatalf("outcome %+v", outcome)
 	}
+	// The project was funded by its own FundingWorkflow, a child of the application's, which
+	// ended with the same outcome.
+	var funding struct {
+		State     string `json:"state"`
+		PaidCents int64  `json:"paidCents"`
+	}
+	if err := temporal.GetWorkflow(ctx, flow.FundingWorkflowID(name), "").Get(ctx, &funding); err != nil || funding != outcome {
+		t.Fatalf("funding workflow: %+v, %v", funding, err)
+	}
+	if d, err := temporal.DescribeWorkflow(ctx, flow.FundingWorkflowID(name), ""); err != nil ||
+		d.RawResponse.GetWorkflowExecutionInfo().GetType().GetName() != flow.FundingWorkflowType ||
+		d.RawResponse.GetWorkflowExecutionInfo().GetParentExecution().GetWorkflowId() != flow.ApplicationWorkflowID(name) {
+		t.Fatalf("funding workflow description: %v %v", d, err)
+	}
 	if s := a.call(http.MethodGet, "/v1/"+name, alice, nil).must(t, http.StatusOK).str("state"); s != "FUNDED" {
 		t.Fatalf("final state %s", s)
 	}
