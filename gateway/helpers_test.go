@@ -15,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet/platform/auth/authtest"
 	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/redisx"
 	"github.com/guichet/guichet/platform/testenv"
 )
 
@@ -22,9 +23,8 @@ import (
 func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
 	env := testenv.Get(t)
-	opts, err := redis.ParseURL(env.RedisURL)
+	rdb, err := redisx.Open(env.RedisURL)
 	require.NoError(t, err)
-	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { _ = rdb.Close() })
 	require.NoError(t, rdb.Ping(context.Background()).Err())
 	return rdb

@@ -22,13 +22,10 @@ import (
 // The minutes' HTML comes from the review service: the page keeps its content, never its markup
 // beyond plain structure.
 func TestMinutesBody(t *testing.T) {
-	got, err := minutesBody(`<!DOCTYPE html><html lang="fr"><head><title>PV</title><style>p{}</style></head><body>
+	got := minutesBody(`<!DOCTYPE html><html lang="fr"><head><title>PV</title><style>p{}</style></head><body>
 <h1 onclick="x()">Procès-verbal du jury — calls/demo</h1><script>alert(1)</script>
 <table><thead><tr><th scope="col" style="color:red">Rang</th></tr></thead><tbody><tr><td><a href="javascript:x">1 &lt;b&gt;</a></td></tr></tbody></table>
 <img src=x onerror="alert(2)"><p>Fin</p></body></html>`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := string(got)
 	for _, want := range []string{`<h2>Procès-verbal du jury — calls/demo</h2>`, `<th scope="col">Rang</th>`, `<td>1 &lt;b&gt;</td>`, `<p>Fin</p>`} {
 		if !strings.Contains(s, want) {
@@ -46,7 +43,7 @@ func TestMinutesBody(t *testing.T) {
 // when, and the content's hash, and no form any more; the print stylesheet hides the rest.
 func TestMinutesPage(t *testing.T) {
 	sess := &session{Subject: "chair-1", Role: "jury_chair", CSRF: "TOKEN"}
-	body, _ := minutesBody(`<h1>Procès-verbal du jury — calls/demo</h1><p>Membres</p>`)
+	body := minutesBody(`<h1>Procès-verbal du jury — calls/demo</h1><p>Membres</p>`)
 	render := func(d minutesData) string {
 		var b strings.Builder
 		if err := pages["minutes.html"].ExecuteTemplate(&b, "layout", view{Title: "PV", Session: sess, Theme: ThemeNeutral, Data: d}); err != nil {

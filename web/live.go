@@ -11,13 +11,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/flow"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 )
-
-// JuryChannel is the Redis channel on which the review service announces, after each committed
-// review, déport and consensus of a call, that its jury's progress changed (services/review's
-// live.go publishes on the same name; the end-to-end test of the live progress checks both ends).
-func JuryChannel(callID string) string { return "guichet:jury:" + callID }
 
 // liveHeartbeat keeps idle event streams open through proxies; liveRetry is the reconnection
 // delay the browser is given.
@@ -96,7 +92,7 @@ func (c *console) juryEvents(w http.ResponseWriter, r *http.Request) {
 	as := c.as(r.WithContext(ctx), sess)
 
 	// Subscribed before the first read, so no event falls between the two.
-	sub := c.o.Redis.Subscribe(ctx, JuryChannel(callID))
+	sub := c.o.Redis.Subscribe(ctx, flow.JuryChannel(callID))
 	defer func() { _ = sub.Close() }()
 	if _, err := sub.Receive(ctx); err != nil {
 		c.logger.WarnContext(ctx, "web: jury events not subscribed", "call", callID, "error", err)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	"google.golang.org/grpc/codes"
@@ -13,6 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
 // minutesData is the jury minutes page: the review service's minutes shown inside the console's
@@ -39,12 +40,7 @@ func (c *console) minutesPage(w http.ResponseWriter, r *http.Request, sess sessi
 		c.grpcFail(w, r, sess, err)
 		return
 	default:
-		d.Minutes, d.Signed = m, m.GetSha256() != ""
-		d.Body, err = minutesBody(m.GetHtml())
-		if err != nil {
-			c.fail(w, r, http.StatusBadGateway, "Le procès-verbal reçu n'a pas pu être lu.", err)
-			return
-		}
+		d.Minutes, d.Signed, d.Body = m, m.GetSha256() != "", minutesBody(m.GetHtml())
 	}
 	c.render(w, r, http.StatusOK, "minutes.html", view{Title: "Procès-verbal du jury", Session: &sess, Data: d})
 }
@@ -75,23 +71,14 @@ var minutesPolicy = func() *bluemonday.Policy {
 var headingsDown = strings.NewReplacer("<h1>", "<h2>", "</h1>", "</h2>", "<h2>", "<h3>", "</h2>", "</h3>", "<h3>", "<h4>", "</h3>", "</h4>")
 
 // minutesBody keeps the minutes' HTML document as allowed markup, sanitised by minutesPolicy.
-func minutesBody(doc string) (template.HTML, error) {
-	return template.HTML(headingsDown.Replace(minutesPolicy.Sanitize(doc))), nil // sanitised: allowed elements, escaped text
+func minutesBody(doc string) template.HTML {
+	return template.HTML(headingsDown.Replace(minutesPolicy.Sanitize(doc))) // sanitised: allowed elements, escaped text
 }
-
-// europeParis is the jury's time zone: the console shows French local times.
-var europeParis = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
 
 // parisTime formats an instant in Paris time, in French.
 func parisTime(ts *timestamppb.Timestamp) string {
 	if ts == nil {
 		return ""
 	}
-	return ts.AsTime().In(europeParis).Format("02/01/2006 à 15:04:05 MST")
+	return ts.AsTime().In(clock.Paris).Format("02/01/2006 à 15:04:05 MST")
 }

@@ -16,3 +16,14 @@ func TestFixedClockAdvances(t *testing.T) {
 		t.Fatalf("after Advance: %v, want %v", got, want)
 	}
 }
+
+func TestParisKeepsFrenchTime(t *testing.T) {
+	for at, want := range map[time.Time]string{
+		time.Date(2027, 1, 31, 11, 0, 0, 0, time.UTC): "12:00 CET",
+		time.Date(2027, 6, 30, 11, 0, 0, 0, time.UTC): "13:00 CEST",
+	} {
+		if got := at.In(Paris).Format("15:04 MST"); got != want {
+			t.Errorf("%s in Paris = %s, want %s", at, got, want)
+		}
+	}
+}

@@ -111,3 +111,8 @@ type BankAccountChanged struct {
 	BIC    string `json:"bic"`
 	Holder string `json:"holder"`
 }
+
+// JuryChannel is the Redis channel on which the review service announces, after each committed
+// review, déport and consensus of a call, that its jury's progress changed; the console's live
+// pages subscribe to it. These are hints to re-read, never records.
+func JuryChannel(callID string) string { return "guichet:jury:" + callID }

@@ -7,7 +7,8 @@ import (
 	"net/mail"
 	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // the submission instant is shown in Europe/Paris time on any machine
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
 //go:embed templates
@@ -16,16 +17,8 @@ var templates embed.FS
 var (
 	receiptText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/receipt.txt"))
 	receiptHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/receipt.html"))
-	paris       = mustLoad("Europe/Paris")
+	paris       = clock.Paris
 )
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // Receipt is the acknowledgement of receipt the administration owes for a submitted application
 // (CRPA L112-3): which file, for which call, received when, with which content.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/outbox"
@@ -23,13 +24,13 @@ import (
 func (s *Service) UpdateBankAccount(ctx context.Context, req *appv1.UpdateBankAccountRequest) (*appv1.Application, error) {
 	p := auth.FromContext(ctx)
 	in := req.GetBankAccount()
-	iban := domain.NormalizeIBAN(in.GetIban())
+	iban := bank.NormalizeIBAN(in.GetIban())
 	var v []grpcx.Violation
-	if err := domain.ValidateIBAN(iban); err != nil {
+	if err := bank.CheckIBAN(iban); err != nil {
 		v = append(v, grpcx.Violation{Field: "bankAccount.iban", Description: err.Error()})
 	}
 	if in.GetBic() != "" {
-		if err := domain.ValidateBIC(in.GetBic()); err != nil {
+		if err := bank.CheckBIC(in.GetBic()); err != nil {
 			v = append(v, grpcx.Violation{Field: "bankAccount.bic", Description: err.Error()})
 		}
 	}

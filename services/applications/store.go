@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/resource"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
@@ -141,7 +142,7 @@ func contentOf(m *appv1.Application) domain.Content {
 		Datasets:             m.GetDatasets(),
 		ProjectBudgetCents:   m.GetProjectBudgetCents(),
 		RequestedAmountCents: m.GetRequestedAmountCents(),
-		IBAN:                 domain.NormalizeIBAN(m.GetBankAccount().GetIban()),
+		IBAN:                 bank.NormalizeIBAN(m.GetBankAccount().GetIban()),
 		BIC:                  m.GetBankAccount().GetBic(),
 		AccountHolder:        m.GetBankAccount().GetHolder(),
 	}

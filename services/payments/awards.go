@@ -15,15 +15,6 @@ import (
 	"github.com/guichet/guichet/services/payments/domain"
 )
 
-// paris is the awarding body's time zone: a convention's date is its French calendar day.
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 // GetAwardsCsv publishes the call's awards above 23 000 € in the SCDL subventions 2.1.1 schema,
 // from the commitments as they stand (a decommitment lowers the amount).
 func (s *Service) GetAwardsCsv(ctx context.Context, req *paymentsv1.GetAwardsCsvRequest) (*httpbody.HttpBody, error) {
@@ -49,7 +40,8 @@ func (s *Service) GetAwardsCsv(ctx context.Context, req *paymentsv1.GetAwardsCsv
 			var created time.Time
 			err := r.Scan(&c.Application, &c.Title, &c.BeneficiaryName, &c.Siret, &c.RNA, &c.AmountCents, &c.BudgetCents, &created,
 				&c.DueDates, &c.Tranches)
-			c.ConventionDate = created.In(paris)
+			// A convention's date is its French calendar day.
+			c.ConventionDate = created.In(domain.Paris)
 			return c, err
 		})
 		return err

@@ -55,6 +55,10 @@ func (s *Service) CreateConflict(ctx context.Context, req *reviewv1.CreateConfli
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
 		}
+		// A déport after the minutes are signed would name a replacement for a closed review.
+		if err := refuseIfSigned(ctx, tx, callID, "declare on an application"); err != nil {
+			return err
+		}
 		action, err := domain.Declare(st.declaration, st.state == reviewed, req.GetConflict(), req.GetReason())
 		var bad domain.Invalid
 		switch {

@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// LiveChannel is the Redis channel of a call's live jury events; the console (web.JuryChannel)
-// subscribes to the same name to update its chair's progress pages.
-func LiveChannel(callID string) string { return "guichet:jury:" + callID }
+	"github.com/guichet/guichet/platform/flow"
+)
 
 // liveEvent says that a call's jury progress changed: a review, a déport (or a declaration of no
 // conflict) or a consensus was committed. It is a hint to re-read, not a record: the records are
@@ -25,7 +23,7 @@ type liveEvent struct {
 const livePublishTimeout = 500 * time.Millisecond
 
 // PublishLive makes the service announce its committed reviews, déports and consensus on
-// LiveChannel through rdb (nil: no announcements). It returns s.
+// flow.JuryChannel through rdb (nil: no announcements). It returns s.
 func (s *Service) PublishLive(rdb *redis.Client) *Service {
 	s.live = rdb
 	return s
@@ -43,7 +41,7 @@ func (s *Service) publishLive(ctx context.Context, callID, kind, application str
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), livePublishTimeout)
 	defer cancel()
-	if err := s.live.Publish(ctx, LiveChannel(callID), data).Err(); err != nil {
+	if err := s.live.Publish(ctx, flow.JuryChannel(callID), data).Err(); err != nil {
 		s.logger.WarnContext(ctx, "review: live jury event not published", "call", callID, "kind", kind, "error", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
@@ -217,16 +218,8 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 	return &reviewv1.Minutes{Name: d.Call + "/minutes", Html: html.String(), Text: text.String()}, nil
 }
 
-// europeParis is the jury's time zone: the minutes give French local times.
-var europeParis = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
-func paris(t time.Time) string { return t.In(europeParis).Format("2006-01-02 15:04:05 MST") }
+// paris writes an instant as the minutes give it: French local time.
+func paris(t time.Time) string { return t.In(clock.Paris).Format("2006-01-02 15:04:05 MST") }
 
 // GetMinutes returns the call's signed minutes, or minutes generated now from its records while
 // they are unsigned.

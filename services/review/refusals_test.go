@@ -149,6 +149,8 @@ func TestReviewRefusals(t *testing.T) {
 				{Criterion: "impact", Score: 4}, {Criterion: "data", Score: 4},
 			}}, "review.scores"},
 			{"no comment", &reviewv1.Review{Scores: scores(4, 4, 4).GetScores()}, "review.comment"},
+			// The console refuses a blank comment; so does the service, for every other client.
+			{"blank comment", &reviewv1.Review{Comment: "  \n ", Scores: scores(4, 4, 4).GetScores()}, "review.comment"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := h.client.CreateReview(ctx, &reviewv1.CreateReviewRequest{Parent: appName("a1"), Review: tc.review})

@@ -55,6 +55,10 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
 		}
+		// The signed minutes froze the jury's work: a review (of a replacement, say) comes too late.
+		if err := refuseIfSigned(ctx, tx, callID, "review an application"); err != nil {
+			return err
+		}
 		if st.declaration != domain.NoConflict {
 			return errUndeclared
 		}
@@ -66,7 +70,7 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 		if reviewed {
 			return status.Errorf(codes.AlreadyExists, "you already reviewed %s", appName)
 		}
-		scores, err := domain.CheckScores(c.Criteria, given)
+		scores, err := domain.CheckReview(c.Criteria, given, req.GetReview().GetComment())
 		var bad domain.Invalid
 		if errors.As(err, &bad) {
 			return invalid("review.", bad)

@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -128,6 +129,10 @@ func TestMinutes(t *testing.T) {
 			t.Fatalf("the text minutes miss %q:\n%s", want, m.GetText())
 		}
 	}
+	// Times are Paris times (tzdata embedded), never UTC by accident: the hash covers them.
+	if !regexp.MustCompile(`Classement du \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} CES?T`).MatchString(m.GetHtml()) {
+		t.Fatalf("the minutes' ranking time is not in Paris time:\n%s", m.GetHtml())
+	}
 	// The programme officer reads them; a chair of another call does not; only a chair signs.
 	if _, err := h.client.GetMinutes(h.as(auth.ProgrammeOfficer, "po"), &reviewv1.GetMinutesRequest{Name: name}); err != nil {
 		t.Fatal(err)
@@ -163,6 +168,19 @@ func TestMinutes(t *testing.T) {
 	_, err = h.client.RankCall(ctx, &reviewv1.RankCallRequest{Name: callName})
 	if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), name) || !strings.Contains(st.Message(), signed.GetSha256()) {
 		t.Fatalf("refusal %q", st.Message())
+	}
+	// The jury's work is frozen too: no review, no déport (whose replacement would review) once signed.
+	reviewed := h.assignmentsOf(appName("a1"), "REVIEWED")
+	if len(reviewed) == 0 {
+		t.Fatal("no reviewer of a1 to try after the signature")
+	}
+	_, err = h.client.CreateReview(h.as(auth.Reviewer, reviewed[0]), &reviewv1.CreateReviewRequest{Parent: appName("a1"), Review: scores(1, 1, 1)})
+	if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), signed.GetSha256()) {
+		t.Fatalf("review after signing: %q", st.Message())
+	}
+	_, err = h.client.CreateConflict(h.as(auth.Reviewer, reviewed[0]), &reviewv1.CreateConflictRequest{Parent: appName("a1"), Conflict: true, Reason: "late"})
+	if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), signed.GetSha256()) {
+		t.Fatalf("déport after signing: %q", st.Message())
 	}
 	// The stored content and hash come back, and the hash is the content's.
 	got, err := h.client.GetMinutes(h.as(auth.Auditor, "auditor"), &reviewv1.GetMinutesRequest{Name: name})

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"time"
-	_ "time/tzdata" // milestone dates are days in Europe/Paris on any machine
 
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/mail"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
@@ -63,14 +63,22 @@ func (a *Activities) SendReceipt(ctx context.Context, application string) (Recei
 	if err != nil {
 		return ReceiptSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadReceipt", err)
 	}
-	if err := a.Mail.Send(ctx, m); err != nil {
-		if mail.Permanent(err) {
-			// The relay refuses the recipient or the message: sending again changes nothing.
-			return ReceiptSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
-		}
+	if err := a.send(ctx, m); err != nil {
 		return ReceiptSent{}, err
 	}
 	return ReceiptSent{To: contact.GetEmail(), MessageID: m.ID}, nil
+}
+
+// send sends one message. A refusal by the relay (of the recipient or the message) is
+// non-retryable: sending again changes nothing.
+func (a *Activities) send(ctx context.Context, m mail.Message) error {
+	if err := a.Mail.Send(ctx, m); err != nil {
+		if mail.Permanent(err) {
+			return temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
+		}
+		return err
+	}
+	return nil
 }
 
 // CheckEligibility applies the eligibility rules and returns the outcome.
@@ -196,13 +204,7 @@ func (a *Activities) UpdateBeneficiaryAccount(ctx context.Context, in AccountInp
 // ReminderLead is how long before a milestone's due date its report is reminded.
 const ReminderLead = 14 * 24 * time.Hour
 
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var paris = clock.Paris
 
 // reportSchedule computes, outside the workflow, when each milestone report after the advance is
 // reminded (14 days before its due date, 09:00 Paris time) and declared late (the day after, 09:00).
@@ -256,13 +258,7 @@ func (a *Activities) SendReportReminder(ctx context.Context, in ReminderInput) e
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "BadReminder", err)
 	}
-	if err := a.Mail.Send(ctx, msg); err != nil {
-		if mail.Permanent(err) {
-			return temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
-		}
-		return err
-	}
-	return nil
+	return a.send(ctx, msg)
 }
 
 // RecordWithdrawal tells the review service that a laureate's money is free again, so that it
@@ -324,11 +320,7 @@ func (a *Activities) SendDecision(ctx context.Context, in DecisionNotice) (Decis
 	if err != nil {
 		return DecisionSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadDecisionNotice", err)
 	}
-	if err := a.Mail.Send(ctx, m); err != nil {
-		if mail.Permanent(err) {
-			// The relay refuses the recipient or the message: sending again changes nothing.
-			return DecisionSent{}, temporal.NewNonRetryableApplicationError(err.Error(), "MailRefused", err)
-		}
+	if err := a.send(ctx, m); err != nil {
 		return DecisionSent{}, err
 	}
 	return DecisionSent{To: contact.GetEmail(), MessageID: m.ID}, nil

@@ -4,10 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"go.temporal.io/sdk/temporal"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
 )
@@ -24,11 +20,5 @@ type Activities struct {
 // AdvanceCall moves the call to a state (a no-op when it is already there or beyond).
 func (a *Activities) AdvanceCall(ctx context.Context, in Advance) error {
 	_, err := a.Calls.AdvanceCall(ctx, &appv1.AdvanceCallRequest{Name: in.Call, State: in.State})
-	switch status.Code(err) {
-	case codes.OK:
-		return nil
-	case codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated:
-		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
-	}
-	return err
+	return permanent(err)
 }

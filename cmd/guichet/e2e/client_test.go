@@ -14,7 +14,7 @@ import (
 
 // api is a REST client of the gateway with tokens of the development issuer.
 type api struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	issuer *auth.DevIssuer
 }
@@ -63,14 +63,20 @@ func (a *api) call(method, path, token string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return do(a.t, req)
+}
+
+// do sends a prepared request and reads its response, decoding a JSON body.
+func do(tb testing.TB, req *http.Request) response {
+	tb.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
+		tb.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	r := response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
@@ -80,7 +86,7 @@ func (a *api) call(method, path, token string, body any, headers ...string) resp
 }
 
 // must fails the test unless the response has the status.
-func (r response) must(t *testing.T, status int) response {
+func (r response) must(t testing.TB, status int) response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
@@ -89,7 +95,7 @@ func (r response) must(t *testing.T, status int) response {
 }
 
 // problem checks an RFC 9457 problem response with a violation on field (when field is not "").
-func (r response) problem(t *testing.T, status int, field string) {
+func (r response) problem(t testing.TB, status int, field string) {
 	t.Helper()
 	r.must(t, status)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
@@ -116,7 +122,7 @@ func (r response) str(key string) string {
 }
 
 // eventually retries check until it returns true or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, check func() bool) {
+func eventually(t testing.TB, timeout time.Duration, what string, check func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !check() {

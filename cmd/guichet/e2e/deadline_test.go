@@ -25,7 +25,7 @@ func startAllInOne(t *testing.T, env testenv.Env) *api {
 
 // startPlatform serves every target in this process with cfg until the test ends, and returns the
 // REST client once the gateway is ready.
-func startPlatform(t *testing.T, cfg config.Config) *api {
+func startPlatform(t testing.TB, cfg config.Config) *api {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
@@ -48,14 +48,8 @@ func TestConcurrentSubmissionsAtTheDeadline(t *testing.T) {
 	alice := a.token(auth.Applicant, "alice", dinum)
 	now := time.Now().UTC()
 	closes := now.Add(8 * time.Second)
-	call := a.call(http.MethodPost, "/v1/calls?callId=rush-"+ids.New(), officer, map[string]any{
-		"title": "Deadline rush", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
-		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
-		"reviewDeadline": now.Add(time.Hour).Format(time.RFC3339),
-		"criteria":       []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
-		"reviewers":      []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
-		"overallThreshold": 3,
-	}).must(t, http.StatusCreated)
+	call := a.call(http.MethodPost, "/v1/calls?callId=rush-"+ids.New(), officer,
+		smallCall("Deadline rush", closes, now.Add(time.Hour))).must(t, http.StatusCreated)
 	apps := "/v1/" + call.str("name") + "/applications"
 	names := make([]string, n)
 	for i := range names {

@@ -212,26 +212,12 @@ func decisionEmail(t *testing.T, mailbox *mailpit.Client, name, decision string)
 	id := "decision." + strings.ReplaceAll(name, "/", ".") + "." + decision + "@guichet.localhost"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for {
-		found, err := mailbox.Search(ctx, `"`+name+`"`)
-		if err == nil {
-			for _, s := range found {
-				if s.MessageID == id {
-					m, err := mailbox.Message(ctx, s.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !strings.Contains(m.Subject, "Décision du jury") || !strings.Contains(m.Subject, "Jury decision") {
-						t.Errorf("decision subject %q", m.Subject)
-					}
-					return m
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no %s email for %s (Message-ID %s): %v", decision, name, id, err)
-		case <-time.After(200 * time.Millisecond):
-		}
+	m, err := mailbox.Await(ctx, "message-id:"+id)
+	if err != nil {
+		t.Fatalf("no %s email for %s: %v", decision, name, err)
 	}
+	if !strings.Contains(m.Subject, "Décision du jury") || !strings.Contains(m.Subject, "Jury decision") {
+		t.Errorf("decision subject %q", m.Subject)
+	}
+	return m
 }

@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/devstack"
 	"github.com/guichet/guichet/platform/ids"
@@ -26,33 +24,21 @@ func TestSubmissionWhileTemporalIsDown(t *testing.T) {
 	port, _ := devstack.FreePort()
 	ui, _ := devstack.FreePort()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = temporal.Stop() }()
+	// Registered before the platform's cleanup, so the platform stops first.
+	t.Cleanup(func() { _ = temporal.Stop() })
 	env.TemporalAddress = temporal.Address
-	cfg := testConfig(t, env)
-	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = p.Stop() }()
-	a := newAPI(t, cfg)
-	waitReady(t, a)
+	a := startPlatform(t, testConfig(t, env))
 
 	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
 	alice := a.token(auth.Applicant, "alice", dinum)
 	now := time.Now().UTC()
-	call := a.call(http.MethodPost, "/v1/calls?callId=durable-"+ids.New(), officer, map[string]any{
-		"title": "Durability", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
-		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
-		"reviewDeadline": now.Add(2 * time.Hour).Format(time.RFC3339),
-		"criteria":       []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
-		"reviewers":      []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
-		"overallThreshold": 3,
-	}).must(t, http.StatusCreated)
+	call := a.call(http.MethodPost, "/v1/calls?callId=durable-"+ids.New(), officer,
+		smallCall("Durability", now.Add(time.Hour), now.Add(2*time.Hour))).must(t, http.StatusCreated)
 	draft := a.call(http.MethodPost, "/v1/"+call.str("name")+"/applications", alice, application("Durable")).must(t, http.StatusCreated)
 	name := draft.str("name")
 

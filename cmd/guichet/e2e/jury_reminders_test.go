@@ -43,16 +43,10 @@ func TestJuryRemindersAndEscalation(t *testing.T) {
 	now := time.Now().UTC()
 	closes := now.Add(5 * time.Second)
 	deadline := closes.Add(30 * time.Second)
-	jury := []string{"reviewer-1", "reviewer-2", "reviewer-3"}
-	call := a.call(http.MethodPost, "/v1/calls?callId="+callID, officer, map[string]any{
-		"title": "Reminders e2e", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
-		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
-		"reviewDeadline": deadline.Format(time.RFC3339Nano),
-		"criteria":       []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
-		"reviewers":      jury, "chair": "chair-1", "reviewersPerApplication": 3, "overallThreshold": 3,
-		// reviewer-3 has no contact email.
-		"juryContacts": juryContacts("reviewer-1", "reviewer-2", "chair-1"),
-	}).must(t, http.StatusCreated)
+	body := smallCall("Reminders e2e", closes, deadline)
+	// reviewer-3 has no contact email.
+	body["juryContacts"] = juryContacts("reviewer-1", "reviewer-2", "chair-1")
+	call := a.call(http.MethodPost, "/v1/calls?callId="+callID, officer, body).must(t, http.StatusCreated)
 	callName := call.str("name")
 	if contacts, _ := call.JSON["juryContacts"].([]any); len(contacts) != 3 {
 		t.Fatalf("the programme officer does not see the jury's contacts: %s", call.Body)

@@ -23,7 +23,7 @@ import (
 )
 
 // testConfig points a platform at the test components, on free ports, with its own task queue.
-func testConfig(t *testing.T, env testenv.Env) config.Config {
+func testConfig(t testing.TB, env testenv.Env) config.Config {
 	t.Helper()
 	port := func() string {
 		p, err := devstack.FreePort()
@@ -45,7 +45,7 @@ func testConfig(t *testing.T, env testenv.Env) config.Config {
 	}
 }
 
-func newAPI(t *testing.T, cfg config.Config) *api {
+func newAPI(t testing.TB, cfg config.Config) *api {
 	iss, err := auth.LoadDevIssuer(cfg.OIDCIssuer, cfg.OIDCAudience, cfg.DevIssuerKeyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func temporalClient(t *testing.T, addr string) client.Client {
 	return c
 }
 
-func waitReady(t *testing.T, a *api) {
+func waitReady(t testing.TB, a *api) {
 	eventually(t, 60*time.Second, "/readyz", func() bool {
 		resp, err := http.Get(a.base + "/readyz")
 		if err != nil {

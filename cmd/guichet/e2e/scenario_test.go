@@ -33,6 +33,20 @@ var traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 // application is a complete application of alice's organisation (DINUM).
 func application(title string) map[string]any { return bench.Application(title) }
 
+// smallCall is the body of a call open since a minute ago until closes, with one criterion
+// (impact, threshold 3) and a jury of three reviewers and chair-1, reviewed until reviewDeadline.
+// A test adds or replaces fields in the map it returns.
+func smallCall(title string, closes, reviewDeadline time.Time) map[string]any {
+	return map[string]any{
+		"title": title, "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
+		"maxRatePercent": 50, "opensAt": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339),
+		"closesAt": closes.UTC().Format(time.RFC3339Nano), "reviewDeadline": reviewDeadline.UTC().Format(time.RFC3339Nano),
+		"criteria":  []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
+		"reviewers": []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
+		"overallThreshold": 3,
+	}
+}
+
 // scenario drives one application from submission to its paid tranche through the REST gateway
 // only, reading the receipt email in mailbox, and returns the application's name.
 // beforePayment, when given, runs just before the advance is confirmed paid (a crash test kills

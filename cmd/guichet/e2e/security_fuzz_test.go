@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -38,34 +36,22 @@ func FuzzCreateApplicationBody(f *testing.F) {
 	}
 
 	sp := startSecurityPlatform(f, testenv.Get(f))
-	issuer := sp.issuer
-	officer, err := issuer.Mint(auth.Claims{Subject: "officer-1", Role: string(auth.ProgrammeOfficer)}, 24*time.Hour)
-	if err != nil {
-		f.Fatal(err)
-	}
-	alice, err := issuer.Mint(auth.Claims{Subject: "alice", Role: string(auth.Applicant), Siret: dinum}, 24*time.Hour)
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := time.Now().UTC()
-	callBody, _ := json.Marshal(map[string]any{
-		"title": "Fuzzing", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
-		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(24 * time.Hour).Format(time.RFC3339),
-		"reviewDeadline": now.Add(48 * time.Hour).Format(time.RFC3339),
-		"criteria":       []map[string]any{{"id": "impact", "title": "Impact", "weight": 1, "threshold": 3}},
-		"reviewers":      []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
-	})
+	a := sp.api(f)
+	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
+	now := time.Now()
 	callID := "fuzz-" + ids.New()
-	status, _, body := post(f, sp.base+"/v1/calls?callId="+callID, officer, callBody)
-	if status != http.StatusCreated {
-		f.Fatalf("call: %d %s", status, body)
-	}
-	url := sp.base + "/v1/calls/" + callID + "/applications"
+	a.call(http.MethodPost, "/v1/calls?callId="+callID, officer,
+		smallCall("Fuzzing", now.Add(24*time.Hour), now.Add(48*time.Hour))).must(f, http.StatusCreated)
+	path := "/v1/calls/" + callID + "/applications"
 
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Tokens are minted for each input: a long `make fuzz` outlives any one token.
+		a := sp.api(t)
+		alice := a.token(auth.Applicant, "alice", dinum)
 		before := sp.applicationCount(t)
-		status, header, body := post(t, url, alice, data)
+		r := a.call(http.MethodPost, path, alice, string(data))
 		after := sp.applicationCount(t)
+		status, header, body := r.Status, r.Header, r.Body
 		switch {
 		case status >= 500:
 			t.Fatalf("%d for body %q: %s", status, data, body)
@@ -84,24 +70,4 @@ func FuzzCreateApplicationBody(f *testing.F) {
 			t.Fatalf("unexpected status %d for body %q: %s", status, data, body)
 		}
 	})
-}
-
-func post(tb testing.TB, url, token string, body []byte) (int, http.Header, []byte) {
-	tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, data
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -150,22 +149,3 @@ func tokenAttacks(t *testing.T, sp *securityPlatform, path string) {
 }
 
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
-
-// do sends a prepared request and reads the response like api.call.
-func do(t *testing.T, req *http.Request) response {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := response{Status: resp.StatusCode, Header: resp.Header, Body: data}
-	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		_ = json.Unmarshal(data, &r.JSON)
-	}
-	return r
-}

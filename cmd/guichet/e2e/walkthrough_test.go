@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/cmd/guichet/internal/seed"
-	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/testenv"
@@ -44,15 +42,8 @@ func shellBlocks(t *testing.T, path string) string {
 func TestApplicantWalkthroughWorksAsWritten(t *testing.T) {
 	env := testenv.Get(t)
 	cfg := testConfig(t, env)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p, err := server.Start(ctx, server.Order, server.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = p.Stop() }()
-	a := newAPI(t, cfg)
-	waitReady(t, a)
+	a := startPlatform(t, cfg)
+	ctx := context.Background()
 	conn, err := grpcx.Dial(cfg.ApplicationsAddr, nil)
 	if err != nil {
 		t.Fatal(err)

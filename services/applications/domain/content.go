@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/guichet/guichet/platform/bank"
 )
 
 // Content is what an applicant writes; submission freezes it.
@@ -79,12 +81,12 @@ func ValidateFormats(c Content) []Violation {
 		}
 	}
 	if c.IBAN != "" {
-		if err := ValidateIBAN(c.IBAN); err != nil {
+		if err := bank.CheckIBAN(c.IBAN); err != nil {
 			v = append(v, Violation{"application.bankAccount.iban", err.Error()})
 		}
 	}
 	if c.BIC != "" {
-		if err := ValidateBIC(c.BIC); err != nil {
+		if err := bank.CheckBIC(c.BIC); err != nil {
 			v = append(v, Violation{"application.bankAccount.bic", err.Error()})
 		}
 	}

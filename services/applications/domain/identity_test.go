@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -37,38 +36,6 @@ func TestValidateRNA(t *testing.T) {
 	}
 }
 
-func TestValidateIBAN(t *testing.T) {
-	tests := []struct {
-		iban string
-		ok   bool
-	}{
-		{"FR7630006000011234567890189", true},
-		{"FR1420041010050500013M02606", true},
-		{"FR7630006000011234567890188", false}, // checksum
-		{"FR763000600001123456789018", false},  // length
-		{"DE89370400440532013000", true},
-		{"US12345678901234567890", false}, // not SEPA
-		{"FR76300060000112345678901#9", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		if err := ValidateIBAN(tt.iban); (err == nil) != tt.ok {
-			t.Errorf("ValidateIBAN(%q) = %v, want ok=%v", tt.iban, err, tt.ok)
-		}
-	}
-	if got := NormalizeIBAN("fr76 3000 6000 0112 3456 7890 189"); got != "FR7630006000011234567890189" {
-		t.Errorf("NormalizeIBAN = %q", got)
-	}
-}
-
-func TestValidateBIC(t *testing.T) {
-	for bic, ok := range map[string]bool{"BDFEFRPPCCT": true, "BNPAFRPP": true, "BNPAFRP": false, "bnpafrpp": false} {
-		if err := ValidateBIC(bic); (err == nil) != ok {
-			t.Errorf("ValidateBIC(%q) = %v, want ok=%v", bic, err, ok)
-		}
-	}
-}
-
 func FuzzValidateSIRET(f *testing.F) {
 	for _, s := range []string{"13002526500013", "35600000000001", "12345678901234", ""} {
 		f.Add(s)
@@ -87,20 +54,6 @@ func FuzzValidateSIRET(f *testing.F) {
 					t.Fatalf("%q and %q both valid", s, b)
 				}
 			}
-		}
-	})
-}
-
-func FuzzValidateIBAN(f *testing.F) {
-	for _, s := range []string{"FR7630006000011234567890189", "DE89370400440532013000", "FR", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if ValidateIBAN(s) != nil {
-			return
-		}
-		if len(s) != ibanLengths[s[:2]] || strings.ToUpper(s) != s {
-			t.Fatalf("accepted %q", s)
 		}
 	})
 }

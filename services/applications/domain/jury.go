@@ -10,8 +10,9 @@ type JuryContact struct {
 }
 
 // ValidateJuryContacts checks that each contact names the chair or one of the reviewers, and
-// each member at most once, so that a notice can never go to someone outside the jury. The email
-// format is checked by the request's validation rules.
+// each member at most once, so that a notice can never go to someone outside the jury; and that
+// the email is one public mail can reach, by the rule of the applicant's contact (ValidateEmail),
+// since the workflow writes to it.
 func ValidateJuryContacts(chair string, reviewers []string, contacts []JuryContact) []Violation {
 	jury := map[string]bool{chair: true}
 	for _, r := range reviewers {
@@ -28,6 +29,9 @@ func ValidateJuryContacts(chair string, reviewers []string, contacts []JuryConta
 			v = append(v, Violation{field, fmt.Sprintf("%q has more than one contact", c.Subject)})
 		}
 		seen[c.Subject] = true
+		if err := ValidateEmail(c.Email); err != nil {
+			v = append(v, Violation{fmt.Sprintf("call.juryContacts[%d].email", i), err.Error()})
+		}
 	}
 	return v
 }

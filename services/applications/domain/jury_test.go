@@ -18,6 +18,8 @@ func TestValidateJuryContacts(t *testing.T) {
 			[]Violation{{"call.juryContacts[1].subject", `"someone" is neither the chair nor one of the reviewers`}}},
 		{"twice", []JuryContact{{"r1", "a@x.org"}, {"r1", "b@x.org"}},
 			[]Violation{{"call.juryContacts[1].subject", `"r1" has more than one contact`}}},
+		{"email without a public domain", []JuryContact{{"r1", "r1@localhost"}},
+			[]Violation{{"call.juryContacts[0].email", "must be an email address whose domain has a dot, such as name@example.org"}}},
 		{"empty subject", []JuryContact{{"", "a@x.org"}},
 			[]Violation{{"call.juryContacts[0].subject", `"" is neither the chair nor one of the reviewers`}}},
 	} {

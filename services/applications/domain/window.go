@@ -3,16 +3,11 @@ package domain
 import (
 	"fmt"
 	"time"
-	_ "time/tzdata" // deadlines are shown in Europe/Paris time on any machine
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var paris = clock.Paris
 
 // ParisTime formats an instant as the call's applicants read it.
 func ParisTime(t time.Time) string { return t.In(paris).Format("2006-01-02 15:04:05 MST") }

@@ -2,20 +2,12 @@ package domain
 
 import (
 	"time"
-	// Embedded so that the execution date is right on a host without a zoneinfo database.
-	_ "time/tzdata"
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
 // Paris is the time zone of the payment calendar.
-var Paris = mustLoad("Europe/Paris")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // cannot happen: time/tzdata is embedded
-	}
-	return loc
-}
+var Paris = clock.Paris
 
 // NextBusinessDay returns the first SEPA business day strictly after the day of now in Paris: the
 // date a payment file made now asks the bank to execute it. SEPA credit transfers settle on TARGET

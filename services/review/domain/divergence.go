@@ -84,17 +84,30 @@ func Diverge(criteria []Criterion, reviews [][]Score) (Divergence, error) {
 	return d, nil
 }
 
+// CheckReview checks a reviewer's scores (CheckScores) and that the review says why: a comment
+// that is not blank. The proto's min_len lets "   " through; the console refuses it too, but the
+// rule is the service's. It returns the scores in the grid's order.
+func CheckReview(criteria []Criterion, scores []Score, comment string) ([]Score, error) {
+	return checkWithComment(criteria, scores, strings.TrimSpace(comment) != "", "a review needs a comment saying why")
+}
+
 // CheckConsensus checks the chair's consensus like a review (every criterion once, 0–5 in half
 // steps) with a comment of at least MinConsensusComment characters, and returns the scores in
 // the grid's order.
 func CheckConsensus(criteria []Criterion, scores []Score, comment string) ([]Score, error) {
+	return checkWithComment(criteria, scores, utf8.RuneCountInString(strings.TrimSpace(comment)) >= MinConsensusComment,
+		fmt.Sprintf("a consensus needs a comment of at least %d characters saying why", MinConsensusComment))
+}
+
+// checkWithComment is CheckScores plus a "comment" violation, reason commentWhy, unless commentOK.
+func checkWithComment(criteria []Criterion, scores []Score, commentOK bool, commentWhy string) ([]Score, error) {
 	ordered, err := CheckScores(criteria, scores)
 	var bad Invalid
 	if err != nil {
 		bad = err.(Invalid)
 	}
-	if utf8.RuneCountInString(strings.TrimSpace(comment)) < MinConsensusComment {
-		bad = append(bad, FieldError{"comment", fmt.Sprintf("a consensus needs a comment of at least %d characters saying why", MinConsensusComment)})
+	if !commentOK {
+		bad = append(bad, FieldError{"comment", commentWhy})
 	}
 	if len(bad) > 0 {
 		return nil, bad

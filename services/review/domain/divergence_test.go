@@ -108,6 +108,25 @@ func TestDivergeProperties(t *testing.T) {
 	}
 }
 
+func TestCheckReview(t *testing.T) {
+	tests := []struct {
+		name       string
+		scores     []Score
+		comment    string
+		wantFields []string
+	}{
+		{name: "fine", scores: rev(4, 3.5, 3), comment: "ok"},
+		{name: "blank comment", scores: rev(4, 3.5, 3), comment: " \t\n ", wantFields: []string{"comment"}},
+		{name: "quarter step and no comment", scores: rev(3.25, 3.5, 3), wantFields: []string{"scores[0].score", "comment"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := CheckReview(grid, tc.scores, tc.comment)
+			wantInvalid(t, got, err, tc.wantFields)
+		})
+	}
+}
+
 func TestCheckConsensus(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -124,23 +143,30 @@ func TestCheckConsensus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := CheckConsensus(grid, tc.scores, tc.comment)
-			if tc.wantFields == nil {
-				if err != nil || len(got) != 3 {
-					t.Fatalf("got %v, %v", got, err)
-				}
-				return
-			}
-			var bad Invalid
-			if !errors.As(err, &bad) {
-				t.Fatalf("err = %v", err)
-			}
-			var fields []string
-			for _, f := range bad {
-				fields = append(fields, f.Field)
-			}
-			if !slices.Equal(fields, tc.wantFields) {
-				t.Fatalf("fields %v, want %v", fields, tc.wantFields)
-			}
+			wantInvalid(t, got, err, tc.wantFields)
 		})
+	}
+}
+
+// wantInvalid checks three accepted scores when wantFields is nil, or a refusal naming exactly
+// wantFields, in order.
+func wantInvalid(t *testing.T, got []Score, err error, wantFields []string) {
+	t.Helper()
+	if wantFields == nil {
+		if err != nil || len(got) != 3 {
+			t.Fatalf("got %v, %v", got, err)
+		}
+		return
+	}
+	var bad Invalid
+	if !errors.As(err, &bad) {
+		t.Fatalf("err = %v", err)
+	}
+	var fields []string
+	for _, f := range bad {
+		fields = append(fields, f.Field)
+	}
+	if !slices.Equal(fields, wantFields) {
+		t.Fatalf("fields %v, want %v", fields, wantFields)
 	}
 }

@@ -50,17 +50,23 @@ func services(d *deps) map[Target]service {
 	return map[Target]service{
 		Applications: {applications.Schema, applications.Migrations, applications.Policy, d.cfg.ApplicationsAddr,
 			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
-				opts, release, err := applicationsOptions(d)
+				var closers []func()
+				release := func() {
+					for i := len(closers) - 1; i >= 0; i-- {
+						closers[i]()
+					}
+				}
+				opts, closeRegistry, err := applicationsOptions(d)
 				if err != nil {
 					return nil, err
 				}
+				closers = append(closers, closeRegistry)
 				readers, closeReaders, err := juryReaders(d)
 				if err != nil {
-					if release != nil {
-						release()
-					}
+					release()
 					return nil, err
 				}
+				closers = append(closers, closeReaders)
 				opts.Readers = readers
 				// The same connection, as the platform, gives applicants their decision feedback.
 				if f, ok := readers.(applications.FeedbackSource); ok {
@@ -68,21 +74,13 @@ func services(d *deps) map[Target]service {
 				}
 				tranches, closeTranches, err := paymentTranches(d)
 				if err != nil {
-					closeReaders()
-					if release != nil {
-						release()
-					}
+					release()
 					return nil, err
 				}
+				closers = append(closers, closeTranches)
 				opts.Tranches = tranches
 				applications.New(pool, opts).Register(r)
-				return func() {
-					closeTranches()
-					closeReaders()
-					if release != nil {
-						release()
-					}
-				}, nil
+				return release, nil
 			}},
 		Review: {review.Schema, review.Migrations, review.Policy, d.cfg.ReviewAddr,
 			func(pool *pgxpool.Pool, d *deps, r grpc.ServiceRegistrar) (func(), error) {
@@ -119,19 +117,30 @@ func (r reviewReaders) Feedback(ctx context.Context, feedback string) (*reviewv1
 	return r.client.GetFeedback(ctx, &reviewv1.GetFeedbackRequest{Name: feedback})
 }
 
-// juryReaders connects the applications service to the review service for jury reading. Without
-// service credentials (no development issuer, no token source), the jury reads nothing.
-func juryReaders(d *deps) (applications.Readers, func(), error) {
+// dialAsSystem connects to a service as the platform itself (role system), for what one service
+// asks another. Without service credentials (no development issuer, no token source) it returns no
+// connection and logs without, which says what is then missing.
+func dialAsSystem(d *deps, addr, without string) (*grpc.ClientConn, func(), error) {
 	creds, err := systemCredentials(d)
 	if err != nil {
-		d.logger.Warn("applications: no service credentials, jury members cannot read files", "error", err)
+		d.logger.Warn("applications: no service credentials, "+without, "error", err)
 		return nil, func() {}, nil
 	}
-	conn, err := grpcx.Dial(d.cfg.ReviewAddr, creds)
+	conn, err := grpcx.Dial(addr, creds)
 	if err != nil {
 		return nil, nil, err
 	}
-	return reviewReaders{client: reviewv1.NewReviewServiceClient(conn)}, func() { _ = conn.Close() }, nil
+	return conn, func() { _ = conn.Close() }, nil
+}
+
+// juryReaders connects the applications service to the review service for jury reading; without
+// service credentials the jury reads nothing.
+func juryReaders(d *deps) (applications.Readers, func(), error) {
+	conn, closeConn, err := dialAsSystem(d, d.cfg.ReviewAddr, "jury members cannot read files")
+	if conn == nil {
+		return nil, closeConn, err
+	}
+	return reviewReaders{client: reviewv1.NewReviewServiceClient(conn)}, closeConn, nil
 }
 
 // trancheStates reads a project's tranches from the payments service, as the platform itself.
@@ -153,18 +162,13 @@ func (t trancheStates) TrancheState(ctx context.Context, application string, seq
 }
 
 // paymentTranches connects the applications service to the payments service, which says whether a
-// tranche still takes its milestone report. Without service credentials, reports are not taken.
+// tranche still takes its milestone report; without service credentials, reports are not taken.
 func paymentTranches(d *deps) (applications.Tranches, func(), error) {
-	creds, err := systemCredentials(d)
-	if err != nil {
-		d.logger.Warn("applications: no service credentials, milestone reports cannot be checked and are not taken", "error", err)
-		return nil, func() {}, nil
+	conn, closeConn, err := dialAsSystem(d, d.cfg.PaymentsAddr, "milestone reports cannot be checked and are not taken")
+	if conn == nil {
+		return nil, closeConn, err
 	}
-	conn, err := grpcx.Dial(d.cfg.PaymentsAddr, creds)
-	if err != nil {
-		return nil, nil, err
-	}
-	return trancheStates{client: paymentsv1.NewPaymentServiceClient(conn)}, func() { _ = conn.Close() }, nil
+	return trancheStates{client: paymentsv1.NewPaymentServiceClient(conn)}, closeConn, nil
 }
 
 // applicationsOptions wires the applications service to the company registry of
@@ -175,7 +179,7 @@ func applicationsOptions(d *deps) (applications.Options, func(), error) {
 	if d.cfg.RegistryURL == config.RegistryOff {
 		d.logger.Warn("company registry check off (GUICHET_REGISTRY_URL=off): eligibility rests on the rules alone and says so")
 		o.RegistryOff = true
-		return o, nil, nil
+		return o, func() {}, nil
 	}
 	rdb, err := redisx.Open(d.cfg.RedisURL)
 	if err != nil {
