@@ -39,6 +39,17 @@ const chainLock = 0x61756469 // "audi"
 
 // Append writes e after the last entry of the chain, inside tx.
 func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
+	return AppendAfter(ctx, tx, nil, e)
+}
+
+// AppendAfter sends the statements of the change e records, queued in change (nil: none), then
+// writes e after the last entry of the chain, inside tx. The change's statements, the chain's lock
+// and the read of its last hash travel in one round trip: the server runs them in order, and the
+// read's snapshot (READ COMMITTED: one per statement) is taken once the lock is held, so it sees
+// the entry of the previous holder, committed before its lock was released. The first error of
+// the change's statements is returned as PostgreSQL gave it. The lock is held until the
+// transaction ends: callers append as their last statement.
+func AppendAfter(ctx context.Context, tx pgx.Tx, change *pgx.Batch, e Entry) error {
 	before, err := marshal(e.Before)
 	if err != nil {
 		return err
@@ -47,17 +58,18 @@ func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
 	if err != nil {
 		return err
 	}
-	// The lock and the read of the chain's last hash go in one round trip: the server runs them in
-	// order, and the read's snapshot (READ COMMITTED: one per statement) is taken once the lock is
-	// held, so it sees the entry of the previous holder, committed before its lock was released.
-	// The lock is held until this transaction ends: callers append as their last statement.
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT pg_advisory_xact_lock($1)`, chainLock)
-	batch.Queue(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`)
-	results := tx.SendBatch(ctx, batch)
-	if _, err := results.Exec(); err != nil {
-		_ = results.Close()
-		return err
+	if change == nil {
+		change = &pgx.Batch{}
+	}
+	statements := change.Len()
+	change.Queue(`SELECT pg_advisory_xact_lock($1)`, chainLock)
+	change.Queue(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`)
+	results := tx.SendBatch(ctx, change)
+	for range statements + 1 {
+		if _, err := results.Exec(); err != nil {
+			_ = results.Close()
+			return err
+		}
 	}
 	prev := ""
 	err = results.QueryRow().Scan(&prev)

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/pg"
@@ -87,5 +89,52 @@ func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	brk, n, err := audit.Verify(ctx, pool)
 	if err != nil || brk != nil || n != 20 {
 		t.Fatalf("break=%v n=%d err=%v", brk, n, err)
+	}
+}
+
+// TestAppendAfterSendsTheChangeFirst: the statements of the change travel with the chain's lock;
+// concurrent changes keep one chain, and a change whose statement fails returns PostgreSQL's error
+// and leaves neither the change nor an entry.
+func TestAppendAfterSendsTheChangeFirst(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	fsys := fstest.MapFS{"00100_changes.sql": {Data: []byte("-- +goose Up\nCREATE TABLE changes (id int PRIMARY KEY, note text NOT NULL);\n-- +goose Down\nDROP TABLE changes;\n")}}
+	if err := pg.Migrate(ctx, env.PostgresURL, "audited_batch", fsys, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pg.Open(ctx, env.PostgresURL, "audited_batch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	change := func(id int) error {
+		return pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			b.Queue(`INSERT INTO changes (id, note) VALUES ($1, 'first')`, id)
+			b.Queue(`UPDATE changes SET note = 'second' WHERE id = $1`, id)
+			return audit.AppendAfter(ctx, tx, b, audit.Entry{At: time.Now(), Actor: "a", Role: "system", Action: "change", Object: "o", After: id})
+		})
+	}
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() { errs <- change(i) }()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = change(3)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		t.Fatalf("a repeated change returned %v, want the duplicate key error", err)
+	}
+	var changed, second int
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE note = 'second') FROM changes`).Scan(&changed, &second); err != nil {
+		t.Fatal(err)
+	}
+	brk, n, err := audit.Verify(ctx, pool)
+	if err != nil || brk != nil || n != 20 || changed != 20 || second != 20 {
+		t.Fatalf("break=%v entries=%d changes=%d (second statement run on %d) err=%v", brk, n, changed, second, err)
 	}
 }

@@ -32,6 +32,16 @@ type Message struct {
 
 // Enqueue writes m in tx, with the trace context of ctx so that the workflow continues the trace.
 func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
+	b := &pgx.Batch{}
+	if err := Queue(ctx, b, m); err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// Queue adds the statement writing m to b, for a caller sending it with other statements of its
+// transaction in one round trip (audit.AppendAfter).
+func Queue(ctx context.Context, b *pgx.Batch, m Message) error {
 	if (m.WorkflowType == "") == (m.Signal == "") {
 		return errors.New("outbox: a message is either a workflow start or a signal")
 	}
@@ -43,9 +53,9 @@ func Enqueue(ctx context.Context, tx pgx.Tx, m Message) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (workflow_id, workflow_type, signal_name, payload, trace) VALUES ($1, $2, $3, $4, $5)`,
+	b.Queue(`INSERT INTO outbox (workflow_id, workflow_type, signal_name, payload, trace) VALUES ($1, $2, $3, $4, $5)`,
 		m.WorkflowID, m.WorkflowType, m.Signal, payload, trace)
-	return err
+	return nil
 }
 
 // Relay delivers a schema's outbox to Temporal.

@@ -24,9 +24,6 @@ func (s *Service) CreateApplication(ctx context.Context, req *appv1.CreateApplic
 	if err != nil {
 		return nil, invalid("parent", err.Error())
 	}
-	if _, err := s.getCall(ctx, callID, auth.FromContext(ctx)); err != nil {
-		return nil, err
-	}
 	content := contentOf(req.GetApplication())
 	if content.Title == "" {
 		return nil, invalid("application.title", "is required")
@@ -41,13 +38,16 @@ func (s *Service) CreateApplication(ctx context.Context, req *appv1.CreateApplic
 	a := &application{ID: ids.New(), Call: callID, OwnerSiret: p.Siret, CreatedBy: p.Subject, State: domain.Draft,
 		Content: content, CreateTime: now, UpdateTime: now}
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO applications (id, call, owner_siret, created_by, state, content, create_time, update_time)
+		// The insert and the audit chain's lock go in one round trip; the call's existence is
+		// checked by the row's foreign key.
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO applications (id, call, owner_siret, created_by, state, content, create_time, update_time)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, a.Call, a.OwnerSiret, a.CreatedBy, a.State, a.Content, now, now)
-		if err != nil {
-			return err
-		}
-		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "application.create", Object: a.name(), After: content}.FromPrincipal(p))
+		return audit.AppendAfter(ctx, tx, b, audit.Entry{At: now, Action: "application.create", Object: a.name(), After: content}.FromPrincipal(p))
 	})
+	if pg.IsForeignKeyViolation(err) {
+		return nil, status.Errorf(codes.NotFound, "call %s not found", resource.CallName(callID))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (s *Service) CheckEligibility(ctx context.Context, req *appv1.CheckEligibil
 	return s.change(ctx, req.GetName(), change{
 		action: "application.eligibility",
 		audit:  o.audit,
-		apply: func(a *application, _ time.Time) error {
+		apply: func(a *application, _ *appv1.Call, _ time.Time) error {
 			if a.State != domain.Submitted {
 				return errUnchanged // ruled on meanwhile: that ruling stands
 			}
@@ -108,7 +108,7 @@ func (s *Service) RuleEligibility(ctx context.Context, req *appv1.RuleEligibilit
 	return s.change(ctx, req.GetName(), change{
 		action: "application.eligibility.ruling",
 		audit:  map[string]any{"ruling": "manual", "eligible": req.GetEligible()},
-		apply: func(a *application, _ time.Time) error {
+		apply: func(a *application, _ *appv1.Call, _ time.Time) error {
 			if a.State != domain.Submitted {
 				return wrongState(a, "rule on its eligibility (only a SUBMITTED application awaits it)")
 			}

@@ -22,8 +22,11 @@ import (
 // change is one state change of an application, run in a transaction with the row locked.
 type change struct {
 	action string
-	// apply checks and changes a; returning errUnchanged settles an idempotent repeat.
-	apply func(a *application, now time.Time) error
+	// withCall reads the application's call with it, for apply's rules.
+	withCall bool
+	// apply checks and changes a (call is nil without withCall); returning errUnchanged settles an
+	// idempotent repeat.
+	apply func(a *application, call *appv1.Call, now time.Time) error
 	// signal, when set, is sent to the application's workflow through the outbox.
 	message func(a *application) *outbox.Message
 	// audit adds facts to the audit entry's "after" (what a decision rested on).
@@ -37,7 +40,7 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 	p := auth.FromContext(ctx)
 	var out *appv1.Application
 	err := pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		a, err := s.load(ctx, tx, p, name)
+		a, call, err := s.loadWith(ctx, tx, p, name, c.withCall)
 		if err != nil {
 			return err
 		}
@@ -46,18 +49,18 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 			Reason string       `json:"reason,omitempty"`
 		}{a.State, a.StateReason}
 		now := s.now()
-		if err := c.apply(a, now); errors.Is(err, errUnchanged) {
+		if err := c.apply(a, call, now); errors.Is(err, errUnchanged) {
 			out = toProto(a, p)
 			return nil
 		} else if err != nil {
 			return err
 		}
 		a.UpdateTime = now
-		if _, err := tx.Exec(ctx, `UPDATE applications SET state = $2, state_reason = $3, content_sha256 = $4, submit_time = $5,
+		// The update, the outbox entry and the audit chain's lock go in one round trip.
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE applications SET state = $2, state_reason = $3, content_sha256 = $4, submit_time = $5,
 			agreement_sign_time = $6, agreement_signed_by = $7, update_time = $8 WHERE id = $1`,
-			a.ID, a.State, a.StateReason, a.ContentSHA256, a.SubmitTime, a.AgreementSignTime, a.AgreementSignedBy, now); err != nil {
-			return err
-		}
+			a.ID, a.State, a.StateReason, a.ContentSHA256, a.SubmitTime, a.AgreementSignTime, a.AgreementSignedBy, now)
 		after := map[string]any{"state": a.State, "reason": a.StateReason}
 		if a.ContentSHA256 != "" {
 			after["contentSha256"] = a.ContentSHA256
@@ -67,13 +70,13 @@ func (s *Service) change(ctx context.Context, name string, c change) (*appv1.App
 		}
 		if c.message != nil {
 			if m := c.message(a); m != nil {
-				if err := outbox.Enqueue(ctx, tx, *m); err != nil {
+				if err := outbox.Queue(ctx, b, *m); err != nil {
 					return err
 				}
 			}
 		}
 		// Last: the audit chain's lock is held from here to the commit.
-		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: c.action, Object: a.name(), Before: before, After: after}.FromPrincipal(p)); err != nil {
+		if err := audit.AppendAfter(ctx, tx, b, audit.Entry{At: now, Action: c.action, Object: a.name(), Before: before, After: after}.FromPrincipal(p)); err != nil {
 			return err
 		}
 		out = toProto(a, p)
@@ -90,14 +93,11 @@ func wrongState(a *application, action string) error {
 // (submitTime, contentSha256). It is accepted once it is durable in PostgreSQL together with the
 // outbox entry that starts its workflow: Temporal's availability does not matter here.
 func (s *Service) SubmitApplication(ctx context.Context, req *appv1.SubmitApplicationRequest) (*appv1.Application, error) {
-	call, err := s.callOf(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	t := terms(call)
 	return s.change(ctx, req.GetName(), change{
-		action: "application.submit",
-		apply: func(a *application, now time.Time) error {
+		action:   "application.submit",
+		withCall: true,
+		apply: func(a *application, call *appv1.Call, now time.Time) error {
+			t := terms(call)
 			if a.State != domain.Draft {
 				return wrongState(a, "submit (already submitted applications are frozen)")
 			}
@@ -132,7 +132,7 @@ func (s *Service) callOf(ctx context.Context, name string) (*appv1.Call, error) 
 func (s *Service) WithdrawApplication(ctx context.Context, req *appv1.WithdrawApplicationRequest) (*appv1.Application, error) {
 	return s.change(ctx, req.GetName(), change{
 		action: "application.withdraw",
-		apply: func(a *application, _ time.Time) error {
+		apply: func(a *application, _ *appv1.Call, _ time.Time) error {
 			if a.State == domain.Withdrawn {
 				return errUnchanged
 			}
@@ -157,7 +157,7 @@ func (s *Service) SignAgreement(ctx context.Context, req *appv1.SignAgreementReq
 	p := auth.FromContext(ctx)
 	return s.change(ctx, req.GetName(), change{
 		action: "application.sign_agreement",
-		apply: func(a *application, now time.Time) error {
+		apply: func(a *application, _ *appv1.Call, now time.Time) error {
 			if a.AgreementSignTime.Valid {
 				return errUnchanged
 			}
@@ -181,7 +181,7 @@ func (s *Service) RecordDecision(ctx context.Context, req *appv1.RecordDecisionR
 	to := domain.State(req.GetState())
 	return s.change(ctx, req.GetName(), change{
 		action: "application.decision",
-		apply: func(a *application, _ time.Time) error {
+		apply: func(a *application, _ *appv1.Call, _ time.Time) error {
 			if a.State == to {
 				return errUnchanged
 			}

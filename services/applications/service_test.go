@@ -3,6 +3,7 @@ package applications
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,6 +224,25 @@ func TestDraftsBelongToTheOrganisation(t *testing.T) {
 	// A reviewer reads only the files the review service lets it read (jury_test.go); here, none.
 	_, err = f.apps.GetApplication(f.as(auth.Reviewer, "reviewer-1", ""), &appv1.GetApplicationRequest{Name: a.GetName()})
 	code(t, err, codes.NotFound)
+}
+
+// TestDraftOnAMissingCall: a draft names a call that does not exist (its row's foreign key says
+// so): NotFound naming the call, and nothing is written or audited.
+func TestDraftOnAMissingCall(t *testing.T) {
+	f := setup(t)
+	_, err := f.apps.CreateApplication(f.as(auth.Applicant, "alice", dinum),
+		&appv1.CreateApplicationRequest{Parent: "calls/nosuchcall", Application: &appv1.Application{Title: "Draft"}})
+	code(t, err, codes.NotFound)
+	if !strings.Contains(err.Error(), "calls/nosuchcall") {
+		t.Fatalf("error %v does not name the call", err)
+	}
+	var rows, audited int
+	if err := f.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM applications), (SELECT count(*) FROM audit_log WHERE action = 'application.create')`).Scan(&rows, &audited); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 || audited != 0 {
+		t.Fatalf("a draft on a missing call left %d applications and %d audit entries", rows, audited)
+	}
 }
 
 func TestBadInputNamesTheField(t *testing.T) {

@@ -62,22 +62,45 @@ func notFound(name string) error {
 
 // load reads an application by name for p, locking it when tx is given, or NotFound when p may not see it.
 func (s *Service) load(ctx context.Context, q pgx.Tx, p auth.Principal, name string) (*application, error) {
+	a, _, err := s.loadWith(ctx, q, p, name, false)
+	return a, err
+}
+
+// loadWith is load, and with withCall the application's call as p may see it, read in the same
+// round trip.
+func (s *Service) loadWith(ctx context.Context, q pgx.Tx, p auth.Principal, name string, withCall bool) (*application, *appv1.Call, error) {
 	call, id, err := resource.ParseApplication(name)
 	if err != nil {
-		return nil, invalid("name", err.Error())
+		return nil, nil, invalid("name", err.Error())
 	}
 	query := `SELECT ` + applicationColumns + ` FROM applications WHERE call = $1 AND id = $2`
-	var row pgx.Row
 	if q != nil {
-		row = q.QueryRow(ctx, query+` FOR UPDATE`, call, id)
+		query += ` FOR UPDATE`
+	}
+	b := &pgx.Batch{}
+	b.Queue(query, call, id)
+	if withCall {
+		b.Queue(`SELECT `+callColumns+` FROM calls WHERE id = $1`, call)
+	}
+	var results pgx.BatchResults
+	if q != nil {
+		results = q.SendBatch(ctx, b)
 	} else {
-		row = s.pool.QueryRow(ctx, query, call, id)
+		results = s.pool.SendBatch(ctx, b)
 	}
-	a, err := scanApplication(row)
+	defer func() { _ = results.Close() }()
+	a, err := scanApplication(results.QueryRow())
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !visible(p, a)) {
-		return nil, notFound(name)
+		return nil, nil, notFound(name)
 	}
-	return a, err
+	if err != nil || !withCall {
+		return a, nil, err
+	}
+	c, err := scanCall(results.QueryRow(), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, c, results.Close()
 }
 
 func invalid(field, description string) error {

@@ -1,8 +1,10 @@
 package application
 
 import (
+	"encoding/json"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,12 +37,17 @@ const (
 	// GUICHET_RECORD_HISTORY and GUICHET_RECORD_FUNDING_HISTORY.
 	withFundingChild = "testdata/funding-parent.json"
 	fundingChild     = "testdata/funding.json"
+	// withLocalIntake is a laureate's complete run with the "local-intake" step (version 1): the
+	// receipt, eligibility, assignment and UNDER_REVIEW as local activities in the first workflow
+	// task, then review, selection and funding through its FundingWorkflow. Recorded by
+	// TestApplicationToPaidTrancheAllInOne with GUICHET_RECORD_HISTORY.
+	withLocalIntake = "testdata/intake.json"
 )
 
 // TestReplayCommittedHistories replays the committed histories: a change to the workflow that
 // would break running workflows fails here, and must go through workflow.GetVersion.
 func TestReplayCommittedHistories(t *testing.T) {
-	for _, file := range []string{beforeReceipt, withReceipt, withReports, withDecisionEmails, withFundingChild, fundingChild} {
+	for _, file := range []string{beforeReceipt, withReceipt, withReports, withDecisionEmails, withFundingChild, fundingChild, withLocalIntake} {
 		t.Run(file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			registerWorkflows(r)
@@ -88,15 +95,7 @@ func TestHistoriesSpanTheDecisionVersion(t *testing.T) {
 // version markers of changeID it holds.
 func historyActivities(t *testing.T, file, changeID string) (names []string, markers int) {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h historypb.History
-	if err := protojson.Unmarshal(data, &h); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range h.GetEvents() {
+	for _, e := range readHistory(t, file).GetEvents() {
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 			names = append(names, a.GetActivityType().GetName())
 		}
@@ -127,8 +126,44 @@ func TestHistoriesSpanTheFundingVersion(t *testing.T) {
 	}
 }
 
-// children reports whether the history starts a child workflow of that type.
-func children(t *testing.T, file, workflowType string) bool {
+// TestHistoriesSpanTheIntakeVersion checks that the replayed histories cover both sides of the
+// "local-intake" step: the older ones schedule the intake as activity tasks, the new one records
+// the four steps as local activity markers, in order, and schedules none of them.
+func TestHistoriesSpanTheIntakeVersion(t *testing.T) {
+	intake := []string{"SendReceipt", "CheckEligibility", "AssignReviewers", "RecordDecision"}
+	names, markers := historyActivities(t, withFundingChild, "local-intake")
+	if markers != 0 || strings.Join(names[:4], ",") != strings.Join(intake, ",") {
+		t.Fatalf("%s is not a history from before the local intake: %v, %d markers", withFundingChild, names, markers)
+	}
+	names, markers = historyActivities(t, withLocalIntake, "local-intake")
+	if markers != 1 || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(intake[:3], n) }) {
+		t.Fatalf("%s schedules intake activities: %v, %d markers", withLocalIntake, names, markers)
+	}
+	if got := localActivities(t, withLocalIntake); !slices.Equal(got, intake) {
+		t.Fatalf("%s records local activities %v, want %v", withLocalIntake, got, intake)
+	}
+}
+
+// localActivities reads the types of the local activities a recorded history ran, in order.
+func localActivities(t *testing.T, file string) []string {
+	t.Helper()
+	var out []string
+	for _, e := range readHistory(t, file).GetEvents() {
+		m := e.GetMarkerRecordedEventAttributes()
+		if m == nil || m.GetMarkerName() != "LocalActivity" {
+			continue
+		}
+		var data struct{ ActivityType string }
+		if err := json.Unmarshal(m.GetDetails()["data"].GetPayloads()[0].GetData(), &data); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data.ActivityType)
+	}
+	return out
+}
+
+// readHistory reads a history recorded as JSON.
+func readHistory(t *testing.T, file string) *historypb.History {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -138,7 +173,13 @@ func children(t *testing.T, file, workflowType string) bool {
 	if err := protojson.Unmarshal(data, &h); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range h.GetEvents() {
+	return &h
+}
+
+// children reports whether the history starts a child workflow of that type.
+func children(t *testing.T, file, workflowType string) bool {
+	t.Helper()
+	for _, e := range readHistory(t, file).GetEvents() {
 		if a := e.GetStartChildWorkflowExecutionInitiatedEventAttributes(); a != nil && a.GetWorkflowType().GetName() == workflowType {
 			return true
 		}

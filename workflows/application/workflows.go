@@ -43,13 +43,49 @@ func activityOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// intakeOptions are those of the intake's local activities. Each is a few gRPC calls (or one SMTP
+// send) taking milliseconds; the worker retries them itself, and a retry waiting longer than the
+// workflow task's timeout is scheduled as a timer (Temporal's local activity retry). Like the
+// regular activities, which have no end-to-end limit, they retry until the mail server or the
+// services answer: the year of ScheduleToCloseTimeout only bounds an outage no one would let last.
+func intakeOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: 365 * 24 * time.Hour,
+		StartToCloseTimeout:    10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// intake runs the first steps of an application (receipt, eligibility, assignment, UNDER_REVIEW),
+// as local activities since the "local-intake" version (decision 0020): the worker runs the four
+// in the workflow's first task and Temporal records their results as markers, instead of
+// scheduling, dispatching and completing four activity tasks and five workflow tasks, which at the
+// deadline rush cost Temporal more CPU than the submissions themselves. Workflows started before
+// replay their regular activities.
+type intake struct{ local bool }
+
+func (in intake) run(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	if in.local {
+		return workflow.ExecuteLocalActivity(ctx, activity, args...)
+	}
+	return workflow.ExecuteActivity(ctx, activity, args...)
+}
+
 func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
+	first := intake{local: workflow.GetVersion(ctx, "local-intake", workflow.DefaultVersion, 1) == 1}
 	ctx = activityOptions(ctx)
+	if first.local {
+		ctx = intakeOptions(ctx)
+	}
 	app := w.in.Application
-	w.sendReceipt(ctx)
+	w.sendReceipt(ctx, first)
 
 	var elig Eligibility
-	if err := workflow.ExecuteActivity(ctx, acts.CheckEligibility, app).Get(ctx, &elig); err != nil {
+	if err := first.run(ctx, acts.CheckEligibility, app).Get(ctx, &elig); err != nil {
 		return Outcome{}, err
 	}
 	if elig.State != "ELIGIBLE" {
@@ -57,10 +93,10 @@ func (w *applicationWorkflow) run(ctx workflow.Context) (Outcome, error) {
 	}
 
 	var assigned Assigned
-	if err := workflow.ExecuteActivity(ctx, acts.AssignReviewers, app).Get(ctx, &assigned); err != nil {
+	if err := first.run(ctx, acts.AssignReviewers, app).Get(ctx, &assigned); err != nil {
 		return Outcome{}, err
 	}
-	if err := w.record(ctx, StateUnderReview, "reviewers assigned"); err != nil {
+	if err := first.run(ctx, acts.RecordDecision, DecisionInput{Application: app, State: StateUnderReview, Reason: "reviewers assigned"}).Get(ctx, nil); err != nil {
 		return Outcome{}, err
 	}
 
@@ -230,13 +266,13 @@ func (w *applicationWorkflow) markReport(ctx workflow.Context, committed Committ
 // retrying while the SMTP server is unreachable. A refusal that no retry can change (no such
 // mailbox) is logged and does not stop the application: the submission's response already gave the
 // applicant the receipt's content.
-func (w *applicationWorkflow) sendReceipt(ctx workflow.Context) {
+func (w *applicationWorkflow) sendReceipt(ctx workflow.Context, first intake) {
 	// Workflows started before the receipt was sent from here replay without it.
 	if workflow.GetVersion(ctx, "send-receipt", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
 	var sent ReceiptSent
-	if err := workflow.ExecuteActivity(ctx, acts.SendReceipt, w.in.Application).Get(ctx, &sent); err != nil {
+	if err := first.run(ctx, acts.SendReceipt, w.in.Application).Get(ctx, &sent); err != nil {
 		workflow.GetLogger(ctx).Error("the acknowledgement of receipt was not sent", "application", w.in.Application, "error", err)
 	}
 }
