@@ -37,6 +37,7 @@ func devCmd() *cobra.Command {
 		Short: "Start the whole platform on this machine (PostgreSQL, Redis, Temporal, mailpit, every target), seed the demo call, print the URLs",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			tuneGC(os.Getenv)
 			logger := telemetry.NewLogger(slog.LevelInfo)
 			if err := devstack.EnsureInstalled(ctx, devstack.Requirements); err != nil {
 				return err

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +25,7 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC(os.Getenv)
 			logger := telemetry.NewLogger(slog.LevelInfo)
 			if pprofAddr != "" {
 				if err := servePprof(pprofAddr, logger); err != nil {
@@ -35,6 +38,25 @@ func serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&target, "target", "all", "targets to run, comma-separated")
 	cmd.Flags().StringVar(&pprofAddr, "pprof", "", "serve the Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	return cmd
+}
+
+// servingGCPercent is the garbage collector's target of a serving process when GOGC is unset: the
+// heap may grow to three times what is live before a collection, instead of twice. A request's
+// allocations die young, so collections a third as often save CPU at the deadline rush (about 3%
+// more submissions per second in `guichet bench`, docs/performance.md) for a few megabytes more
+// heap; the memory at rest stays well under its target.
+const servingGCPercent = 200
+
+// tuneGC sets servingGCPercent unless the operator chose GOGC, and returns the percentage in force
+// (-1: collection off).
+func tuneGC(getenv func(string) string) int {
+	if getenv("GOGC") != "" {
+		percent := debug.SetGCPercent(-1)
+		debug.SetGCPercent(percent)
+		return percent
+	}
+	debug.SetGCPercent(servingGCPercent)
+	return servingGCPercent
 }
 
 func migrateCmd() *cobra.Command {
