@@ -103,6 +103,10 @@ stops them at the end. With --url, it measures a running platform whose developm
 			if r.Drain, err = bench.WaitForWorkflows(ctx, tc, r.Rush.Names, rushEnd, time.Duration(wait)*time.Second); err != nil {
 				return fmt.Errorf("waiting for the workflows: %w", err)
 			}
+			// The ceilings are measured once the rush's intake is over: nothing of it is left running.
+			if r.Drain.IntakeSeconds, err = p.WaitForIntake(ctx, call, rushEnd, time.Duration(wait)*time.Second); err != nil {
+				return err
+			}
 			if temporal != nil {
 				b, err := p.Backlog(ctx, call, backlog, concurrency, temporal, tc, time.Duration(wait)*time.Second, func() func() error {
 					return bench.CPUProfiles(ctx, pprofs, profileDir, "backlog", time.Duration(profileSeconds)*time.Second)

@@ -147,11 +147,13 @@ func (r *Report) Table(w io.Writer) {
 	f("  load generator CPU during the rush\t%.1f s for %.1f s\n", r.Rush.GeneratorCPUSeconds, r.Rush.Seconds)
 	f("GET /healthz through the gateway\t%.0f req/s (p99 %.1f ms)\n", r.Healthz.PerSecond, r.Healthz.Latency.P99)
 	f("raw Temporal workflow starts\t%.1f starts/s (p99 %.1f ms)\n", r.TemporalStarts.PerSecond, r.TemporalStarts.Latency.P99)
-	f("outbox drained into workflows\t%.1f starts/s, last %.1f s after the rush\n", r.Drain.PerSecond, r.Drain.LagSeconds)
+	f("outbox drained into workflows\t%.1f starts/s, last %.1f s after the rush, every intake done %.1f s after it\n",
+		r.Drain.PerSecond, r.Drain.LagSeconds, r.Drain.IntakeSeconds)
 	if b := r.Backlog; b != nil {
 		f("rush with Temporal stopped\t%.1f applications/s, %d errors, submit p99 %.1f ms (load generator %.1f CPU s for %.1f s)\n",
 			b.Rush.PerSecond, b.Rush.Errors, b.Rush.Submit.P99, b.Rush.GeneratorCPUSeconds, b.Rush.Seconds)
-		f("  backlog drained once Temporal was back\t%d workflows, %.1f starts/s, last %.1f s after the restart\n", b.Drain.Workflows, b.Drain.PerSecond, b.Drain.LagSeconds)
+		f("  backlog drained once Temporal was back\t%d workflows, %.1f starts/s, last %.1f s after the restart, every intake done %.1f s after it\n",
+			b.Drain.Workflows, b.Drain.PerSecond, b.Drain.LagSeconds, b.Drain.IntakeSeconds)
 	}
 	f("plain Go HTTP handler\t%.0f req/s (p99 %.1f ms)\n", r.PlainHandler.PerSecond, r.PlainHandler.Latency.P99)
 	f("pgbench, two inserts per transaction\t%.0f tx/s (%d clients, fsync %s)\n", r.PGBench.PerSecond, r.PGBench.Clients, r.PGBench.Fsync)

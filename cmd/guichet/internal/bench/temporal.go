@@ -35,6 +35,9 @@ type Drain struct {
 	PerSecond float64 `json:"perSecond"`
 	// LagSeconds from the end of the rush to the last workflow start.
 	LagSeconds float64 `json:"lagSeconds"`
+	// IntakeSeconds from the end of the rush (the restart of Temporal after a backlog) until no
+	// application is left in its intake (receipt, eligibility, assignment).
+	IntakeSeconds float64 `json:"intakeSeconds"`
 }
 
 // WaitForWorkflows waits until every application has its workflow and reads their start times.
