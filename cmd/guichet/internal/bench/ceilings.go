@@ -63,7 +63,7 @@ type PGBenchResult struct {
 
 // pgbenchScript is one transaction of two inserts shaped like a submission's: the application's
 // row with its frozen content, and the outbox entry that starts its workflow.
-const pgbenchScript = `\set n random(1, 1000000000)
+const pgbenchScript = `\set n random(1, 9223372036854775806)
 BEGIN;
 INSERT INTO bench_pgbench.applications (name, state, content) VALUES ('calls/bench/applications/' || :n || '-' || :client_id, 'SUBMITTED', repeat('x', 1500));
 INSERT INTO bench_pgbench.outbox (workflow_id, payload) VALUES ('application/' || :n || '-' || :client_id, repeat('y', 300));
