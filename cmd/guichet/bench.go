@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet/cmd/guichet/internal/bench"
 	"github.com/guichet/guichet/cmd/guichet/internal/chaos"
+	"github.com/guichet/guichet/cmd/guichet/internal/fleet"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/config"
@@ -285,48 +284,31 @@ func startTargets(cfg *config.Config, temporal string, profile bool) (stop func(
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pids = bench.Only{}
 	cfg.DataDir, cfg.DevIssuer, cfg.RateLimitPerMinute, cfg.RegistryURL = dir, true, 1_000_000, "off"
-	env := append(os.Environ(), cfg.Environ()...)
-	var cmds []*exec.Cmd
-	stop = func() {
-		for _, c := range cmds {
-			_ = c.Process.Signal(os.Interrupt)
+	if profile {
+		pprofs = map[string]string{}
+		for _, t := range server.Order {
+			pprofs[string(t)] = port()
 		}
-		for _, c := range cmds {
-			done := make(chan struct{})
-			go func() { _ = c.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				_ = c.Process.Kill()
+	}
+	f := fleet.New(fleet.Options{Bin: exe, Env: append(os.Environ(), cfg.Environ()...), Logs: dir,
+		Args: func(t server.Target) []string {
+			if a, ok := pprofs[string(t)]; ok {
+				return []string{"--pprof=" + a}
 			}
-		}
+			return nil
+		}})
+	stop = func() {
+		f.StopAll()
 		_ = os.RemoveAll(dir)
 	}
+	if err := f.StartAll(); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	pids = bench.Only{}
 	for _, t := range server.Order {
-		log, err := os.Create(filepath.Join(dir, string(t)+".log"))
-		if err != nil {
-			stop()
-			return nil, nil, nil, err
-		}
-		args := []string{"serve", "--target=" + string(t)}
-		if profile {
-			if pprofs == nil {
-				pprofs = map[string]string{}
-			}
-			pprofs[string(t)] = port()
-			args = append(args, "--pprof="+pprofs[string(t)])
-		}
-		c := exec.Command(exe, args...)
-		c.Env, c.Stdout, c.Stderr = env, log, log
-		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := c.Start(); err != nil {
-			stop()
-			return nil, nil, nil, err
-		}
-		cmds = append(cmds, c)
-		pids["guichet-"+string(t)] = map[int]bool{c.Process.Pid: true}
+		pids["guichet-"+string(t)] = map[int]bool{f.Pid(t): true}
 	}
 	return stop, pids, pprofs, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/services/review/domain"
 )
 
@@ -52,8 +53,8 @@ func verifyRanking(data []byte, out io.Writer) error {
 		return errRankingDiffers
 	}
 	_, _ = fmt.Fprintf(out, "OK %s: the ranking of %d applications matches its inputs (%d selected, %s of %s, cut-off rank %d)\n",
-		in.Call, len(in.Ranking.Entries), countSelected(in.Ranking), domain.Euros(in.Ranking.SelectedCents),
-		domain.Euros(in.Ranking.EnvelopeCents), in.Ranking.CutoffRank)
+		in.Call, len(in.Ranking.Entries), countSelected(in.Ranking), money.Euros(in.Ranking.SelectedCents),
+		money.Euros(in.Ranking.EnvelopeCents), in.Ranking.CutoffRank)
 	return nil
 }
 

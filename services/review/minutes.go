@@ -20,6 +20,7 @@ import (
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/clock"
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
@@ -48,7 +49,7 @@ type minutesData struct {
 	Envelope, Selected string
 }
 
-var minutesHTML = htmltemplate.Must(htmltemplate.New("minutes").Funcs(htmltemplate.FuncMap{"euros": domain.Euros}).Parse(`<!DOCTYPE html>
+var minutesHTML = htmltemplate.Must(htmltemplate.New("minutes").Funcs(htmltemplate.FuncMap{"euros": money.Euros}).Parse(`<!DOCTYPE html>
 <html lang="fr">
 <head><meta charset="utf-8"><title>Procès-verbal du jury — {{.Call}}</title></head>
 <body>
@@ -91,7 +92,7 @@ var minutesHTML = htmltemplate.Must(htmltemplate.New("minutes").Funcs(htmltempla
 </html>
 `))
 
-var minutesText = texttemplate.Must(texttemplate.New("minutes").Funcs(texttemplate.FuncMap{"euros": domain.Euros}).Parse(`PROCÈS-VERBAL DU JURY — {{.Call}}
+var minutesText = texttemplate.Must(texttemplate.New("minutes").Funcs(texttemplate.FuncMap{"euros": money.Euros}).Parse(`PROCÈS-VERBAL DU JURY — {{.Call}}
 
 MEMBRES
   Président : {{.Chair}}
@@ -164,7 +165,7 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 		return nil, fmt.Errorf("ranking of %s: %w", c.ID, err)
 	}
 	d.RankTime = paris(rankTime)
-	d.Envelope, d.Selected = domain.Euros(d.Ranking.EnvelopeCents), domain.Euros(d.Ranking.SelectedCents)
+	d.Envelope, d.Selected = money.Euros(d.Ranking.EnvelopeCents), money.Euros(d.Ranking.SelectedCents)
 
 	rows, err := q.Query(ctx, `SELECT reviewer, sign_time FROM declarations WHERE call = $1 ORDER BY reviewer`, c.ID)
 	if err != nil {

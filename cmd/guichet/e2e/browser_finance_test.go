@@ -102,12 +102,8 @@ func fundedProject(t *testing.T, a *api) (callName, callTitle, app, title string
 	callName = a.call(http.MethodPost, "/v1/calls?callId=finance-"+ids.New(), officer, map[string]any{
 		"title": callTitle, "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
 		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
-		"reviewDeadline": now.Add(time.Hour).Format(time.RFC3339),
-		"criteria": []map[string]any{
-			{"id": "impact", "title": "Valeur publique et impact", "weight": 1, "threshold": 3},
-			{"id": "data", "title": "Usage des données publiques", "weight": 1, "threshold": 3},
-			{"id": "feasibility", "title": "Faisabilité", "weight": 1, "threshold": 3},
-		},
+		"reviewDeadline":   now.Add(time.Hour).Format(time.RFC3339),
+		"criteria":         threeCriteria(3, true),
 		"overallThreshold": 10, "reviewers": reviewers, "chair": "chair-1", "reviewersPerApplication": 3,
 	}).must(t, http.StatusCreated).str("name")
 	app = a.call(http.MethodPost, "/v1/"+callName+"/applications", alice, application(title)).must(t, http.StatusCreated).str("name")

@@ -141,12 +141,8 @@ func newJury(t *testing.T, a *api) *browserJury {
 	j.call = a.call(http.MethodPost, "/v1/calls?callId=browser-"+ids.New(), officer, map[string]any{
 		"title": j.callTitle, "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
 		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
-		"reviewDeadline": now.Add(time.Hour).Format(time.RFC3339),
-		"criteria": []map[string]any{
-			{"id": "impact", "title": "Valeur publique et impact", "weight": 1, "threshold": 2},
-			{"id": "data", "title": "Usage des données publiques", "weight": 1, "threshold": 2},
-			{"id": "feasibility", "title": "Faisabilité, équipe et budget", "weight": 1, "threshold": 2},
-		},
+		"reviewDeadline":   now.Add(time.Hour).Format(time.RFC3339),
+		"criteria":         threeCriteria(2, true),
 		"overallThreshold": 6, "reviewers": browserJuryReviewers, "chair": "chair-1", "reviewersPerApplication": 3,
 	}).must(t, http.StatusCreated).str("name")
 	apps := "/v1/" + j.call + "/applications"

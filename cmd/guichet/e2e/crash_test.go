@@ -22,7 +22,7 @@ func TestWorkerKilledDuringPaymentPaysOnce(t *testing.T) {
 	waitReady(t, a)
 	restarted := make(chan struct{})
 	crash := func() {
-		p.kill(server.Worker)
+		p.Kill(server.Worker)
 		go func() {
 			time.Sleep(2 * time.Second)
 			p.start(server.Worker)

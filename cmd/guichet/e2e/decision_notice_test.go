@@ -34,12 +34,8 @@ func TestDecisionNoticesAndPublishedRanking(t *testing.T) {
 	call := a.call(http.MethodPost, "/v1/calls?callId=notice-"+ids.New(), officer, map[string]any{
 		"title": "Decision notices", "envelopeCents": 40_000_000, "floorCents": 10_000_000, "ceilingCents": 40_000_000,
 		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
-		"reviewDeadline": now.Add(2 * time.Hour).Format(time.RFC3339),
-		"criteria": []map[string]any{
-			{"id": "impact", "title": "Public value and impact", "weight": 1, "threshold": 3},
-			{"id": "data", "title": "Use and quality of public data", "weight": 1, "threshold": 3},
-			{"id": "feasibility", "title": "Feasibility, team and budget realism", "weight": 1, "threshold": 3},
-		},
+		"reviewDeadline":   now.Add(2 * time.Hour).Format(time.RFC3339),
+		"criteria":         threeCriteria(3, false),
 		"overallThreshold": 10, "reviewers": []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
 	}).must(t, http.StatusCreated).str("name")
 

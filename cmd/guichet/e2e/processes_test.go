@@ -5,23 +5,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/fleet"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/config"
 )
 
 // processes runs each target of the platform as its own `guichet serve` process.
 type processes struct {
-	t    *testing.T
-	bin  string
-	env  []string
-	logs string
-	mu   sync.Mutex
-	cmds map[server.Target]*exec.Cmd
-	done map[server.Target]chan struct{}
+	t *testing.T
+	*fleet.Fleet
 }
 
 var buildOnce struct {
@@ -32,14 +26,13 @@ var buildOnce struct {
 }
 
 // startProcesses builds guichet once per test binary and starts one process per target; they are
-// stopped when the test ends.
+// stopped when the test ends, and the tail of their logs is printed when it failed.
 func startProcesses(t *testing.T, cfg config.Config) *processes {
-	p := &processes{t: t, bin: guichetBinary(t), logs: t.TempDir(), cmds: map[server.Target]*exec.Cmd{}, done: map[server.Target]chan struct{}{},
-		env: append(os.Environ(), cfg.Environ()...)}
-	for _, target := range server.Order {
-		p.start(target)
-	}
+	p := &processes{t: t, Fleet: fleet.New(fleet.Options{Bin: guichetBinary(t), Env: append(os.Environ(), cfg.Environ()...), Logs: t.TempDir()})}
 	t.Cleanup(p.stopAll)
+	if err := p.StartAll(); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -63,47 +56,16 @@ func guichetBinary(t *testing.T) string {
 
 // start starts (or restarts) one target.
 func (p *processes) start(target server.Target) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	logFile, err := os.OpenFile(filepath.Join(p.logs, string(target)+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := p.Start(target); err != nil {
 		p.t.Fatal(err)
 	}
-	cmd := exec.Command(p.bin, "serve", "--target="+string(target))
-	cmd.Env = p.env
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(done) }()
-	p.cmds[target], p.done[target] = cmd, done
-}
-
-// kill ends a target abruptly, as a crash would (SIGKILL), and waits for it to be gone.
-func (p *processes) kill(target server.Target) {
-	p.mu.Lock()
-	cmd, done := p.cmds[target], p.done[target]
-	p.mu.Unlock()
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-done
 }
 
 func (p *processes) stopAll() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for target, cmd := range p.cmds {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.done[target]:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.done[target]
-		}
-	}
+	p.StopAll()
 	if p.t.Failed() {
 		for _, target := range server.Order {
-			data, _ := os.ReadFile(filepath.Join(p.logs, string(target)+".log"))
+			data, _ := os.ReadFile(p.LogFile(target))
 			if len(data) > 3000 {
 				data = data[len(data)-3000:]
 			}

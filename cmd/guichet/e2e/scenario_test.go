@@ -47,6 +47,20 @@ func smallCall(title string, closes, reviewDeadline time.Time) map[string]any {
 	}
 }
 
+// threeCriteria is the demo call's scoring grid (impact, use of public data, feasibility), each of
+// weight 1 with this threshold, titled in English, or in French for the console's pages.
+func threeCriteria(threshold float64, french bool) []map[string]any {
+	titles := []string{"Public value and impact", "Use and quality of public data", "Feasibility, team and budget realism"}
+	if french {
+		titles = []string{"Valeur publique et impact", "Usage des données publiques", "Faisabilité, équipe et budget"}
+	}
+	out := make([]map[string]any, 3)
+	for i, id := range []string{"impact", "data", "feasibility"} {
+		out[i] = map[string]any{"id": id, "title": titles[i], "weight": 1, "threshold": threshold}
+	}
+	return out
+}
+
 // scenario drives one application from submission to its paid tranche through the REST gateway
 // only, reading the receipt email in mailbox, and returns the application's name.
 // beforePayment, when given, runs just before the advance is confirmed paid (a crash test kills
@@ -63,12 +77,8 @@ func scenario(t *testing.T, a *api, temporal client.Client, mailbox *mailpit.Cli
 	call := a.call(http.MethodPost, "/v1/calls?callId="+callID, officer, map[string]any{
 		"title": "Public data e2e", "envelopeCents": 1_000_000_000, "floorCents": 10_000_000, "ceilingCents": 100_000_000,
 		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": closes.Format(time.RFC3339Nano),
-		"reviewDeadline": now.Add(time.Hour).Format(time.RFC3339),
-		"criteria": []map[string]any{
-			{"id": "impact", "title": "Public value and impact", "weight": 1, "threshold": 3},
-			{"id": "data", "title": "Use and quality of public data", "weight": 1, "threshold": 3},
-			{"id": "feasibility", "title": "Feasibility, team and budget realism", "weight": 1, "threshold": 3},
-		},
+		"reviewDeadline":   now.Add(time.Hour).Format(time.RFC3339),
+		"criteria":         threeCriteria(3, false),
 		"overallThreshold": 10, "reviewers": []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1",
 		"reviewersPerApplication": 3,
 	}, "Idempotency-Key", "call-"+callID).must(t, http.StatusCreated)

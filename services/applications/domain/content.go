@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/platform/bank"
+	"github.com/guichet/guichet/platform/grant"
+	"github.com/guichet/guichet/platform/money"
 )
 
 // Content is what an applicant writes; submission freezes it.
@@ -144,21 +146,11 @@ func ValidateAmounts(c Content, t Terms) []Violation {
 	}
 	switch {
 	case c.RequestedAmountCents < t.FloorCents:
-		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must be at least the call's floor of %s", Euros(t.FloorCents))})
+		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must be at least the call's floor of %s", money.Euros(t.FloorCents))})
 	case c.RequestedAmountCents > t.CeilingCents:
-		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must not exceed the call's ceiling of %s", Euros(t.CeilingCents))})
-	case c.ProjectBudgetCents > 0 && c.RequestedAmountCents > 0 && !atMostPercent(c.RequestedAmountCents, c.ProjectBudgetCents, clampPercent(t.MaxRatePercent)):
+		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must not exceed the call's ceiling of %s", money.Euros(t.CeilingCents))})
+	case c.ProjectBudgetCents > 0 && c.RequestedAmountCents > 0 && !grant.AtMostPercent(c.RequestedAmountCents, c.ProjectBudgetCents, clampPercent(t.MaxRatePercent)):
 		v = append(v, Violation{"application.requestedAmountCents", fmt.Sprintf("must not exceed %d%% of the project budget", t.MaxRatePercent)})
 	}
 	return v
-}
-
-// Euros formats cents as "1 234,56 €"-free plain text: "1234.56 EUR".
-func Euros(cents int64) string {
-	sign := ""
-	u := uint64(cents)
-	if cents < 0 {
-		sign, u = "-", uint64(-(cents+1))+1 // also right for the smallest int64
-	}
-	return fmt.Sprintf("%s%d.%02d EUR", sign, u/100, u%100)
 }

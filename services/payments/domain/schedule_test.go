@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/guichet/guichet/platform/grant"
 )
 
 func TestCheckSchedule(t *testing.T) {
@@ -48,7 +50,7 @@ func TestCheckSchedule(t *testing.T) {
 		{"negative tranche balanced", 100, []int64{150, -50}, def, []string{"tranches[1].amountCents"}},
 		{"zero amount", 0, []int64{0}, def, []string{"amountCents", "tranches[0].amountCents"}},
 		{"overflow", math.MaxInt64, []int64{math.MaxInt64, 1, 1}, def, []string{"tranches"}},
-		{"largest amount", math.MaxInt64, []int64{PercentOf(math.MaxInt64, 30), math.MaxInt64 - PercentOf(math.MaxInt64, 30)}, def, nil},
+		{"largest amount", math.MaxInt64, []int64{grant.PercentOf(math.MaxInt64, 30), math.MaxInt64 - grant.PercentOf(math.MaxInt64, 30)}, def, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,31 +111,6 @@ func TestResolveScheduleLimits(t *testing.T) {
 		var vs Violations
 		if !errors.As(err, &vs) || vs[0].Field != tt.field || !errors.Is(err, ErrInvalid) {
 			t.Errorf("ResolveScheduleLimits(%d, %d) = %v, want a violation of %s", tt.advance, tt.interim, err, tt.field)
-		}
-	}
-}
-
-func TestPercentOf(t *testing.T) {
-	tests := []struct {
-		cents   int64
-		percent int32
-		want    int64
-	}{
-		{100_000_00, 30, 30_000_00},
-		{333_33, 30, 99_99},
-		{1, 30, 0},
-		{0, 30, 0},
-		{-100, 30, 0},
-		{100, 0, 0},
-		{100, 100, 100},
-		{math.MaxInt64, 100, math.MaxInt64},
-		{math.MaxInt64, 80, 7378697629483820645},
-		{math.MaxInt64, 101, math.MaxInt64},
-		{math.MaxInt64, math.MaxInt32, math.MaxInt64},
-	}
-	for _, tt := range tests {
-		if got := PercentOf(tt.cents, tt.percent); got != tt.want {
-			t.Errorf("PercentOf(%d, %d) = %d, want %d", tt.cents, tt.percent, got, tt.want)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package domain
 import (
 	"fmt"
 	"slices"
+
+	"github.com/guichet/guichet/platform/money"
 )
 
 // Inputs are a ranking's published inputs: the grid with its thresholds and weights, the
@@ -40,7 +42,7 @@ func (in Inputs) Verify() (string, error) {
 func FirstDifference(published, recomputed Ranking) string {
 	switch {
 	case published.EnvelopeCents != recomputed.EnvelopeCents:
-		return fmt.Sprintf("envelope: published %s, recomputed %s", Euros(published.EnvelopeCents), Euros(recomputed.EnvelopeCents))
+		return fmt.Sprintf("envelope: published %s, recomputed %s", money.Euros(published.EnvelopeCents), money.Euros(recomputed.EnvelopeCents))
 	case len(published.Entries) != len(recomputed.Entries):
 		return fmt.Sprintf("entries: published %d, recomputed %d", len(published.Entries), len(recomputed.Entries))
 	}
@@ -59,7 +61,7 @@ func FirstDifference(published, recomputed Ranking) string {
 		case p.AboveThresholds != r.AboveThresholds:
 			return fmt.Sprintf("%s (%s): published above thresholds %v, recomputed %v", at, p.Application, p.AboveThresholds, r.AboveThresholds)
 		case p.RequestedCents != r.RequestedCents:
-			return fmt.Sprintf("%s (%s): published request %s, recomputed %s", at, p.Application, Euros(p.RequestedCents), Euros(r.RequestedCents))
+			return fmt.Sprintf("%s (%s): published request %s, recomputed %s", at, p.Application, money.Euros(p.RequestedCents), money.Euros(r.RequestedCents))
 		case p.Decision != r.Decision:
 			return fmt.Sprintf("%s (%s): published decision %s, recomputed %s", at, p.Application, p.Decision, r.Decision)
 		case p.Reason != r.Reason:
@@ -68,7 +70,7 @@ func FirstDifference(published, recomputed Ranking) string {
 	}
 	switch {
 	case published.SelectedCents != recomputed.SelectedCents:
-		return fmt.Sprintf("selected amount: published %s, recomputed %s", Euros(published.SelectedCents), Euros(recomputed.SelectedCents))
+		return fmt.Sprintf("selected amount: published %s, recomputed %s", money.Euros(published.SelectedCents), money.Euros(recomputed.SelectedCents))
 	case published.CutoffRank != recomputed.CutoffRank:
 		return fmt.Sprintf("cut-off rank: published %d, recomputed %d", published.CutoffRank, recomputed.CutoffRank)
 	}

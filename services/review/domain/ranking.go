@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/guichet/guichet/platform/money"
 )
 
 // Decisions of a ranking.
@@ -265,13 +267,13 @@ func Select(call Call, finals []Final) (Ranking, error) {
 			e.Decision = Selected
 			r.SelectedCents += e.RequestedCents
 			r.CutoffRank = e.Rank
-			e.Reason = "funded: " + Euros(r.SelectedCents) + " cumulative within the envelope of " + Euros(call.EnvelopeCents)
+			e.Reason = "funded: " + money.Euros(r.SelectedCents) + " cumulative within the envelope of " + money.Euros(call.EnvelopeCents)
 		default:
 			selecting = false
 			reserve++
 			e.Decision = Reserve
 			e.Reason = "reserve list position " + strconv.Itoa(reserve) + ": above the thresholds, but the envelope had " +
-				Euros(call.EnvelopeCents-r.SelectedCents) + " left for " + Euros(e.RequestedCents) + " requested when the selection stopped"
+				money.Euros(call.EnvelopeCents-r.SelectedCents) + " left for " + money.Euros(e.RequestedCents) + " requested when the selection stopped"
 		}
 		r.Entries[i] = e
 	}
@@ -367,16 +369,3 @@ func descending(a, n, b, m int64) int {
 
 // number prints a mean or total briefly (3.333 rather than 3.3333333333333335).
 func number(f float64) string { return fmt.Sprintf("%.4g", f) }
-
-// Euros formats cents as euros with two decimals (1234567 → "12345.67 EUR").
-func Euros(cents int64) string {
-	// Appended by hand rather than with fmt: the ranking writes two per application.
-	b := make([]byte, 0, 24)
-	if cents < 0 {
-		b = append(b, '-')
-		cents = -cents
-	}
-	b = strconv.AppendInt(b, cents/100, 10)
-	b = append(b, '.', byte('0'+cents%100/10), byte('0'+cents%10))
-	return string(append(b, " EUR"...))
-}

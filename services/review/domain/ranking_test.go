@@ -234,11 +234,3 @@ func TestRankRefusesBadInputs(t *testing.T) {
 		})
 	}
 }
-
-func TestEuros(t *testing.T) {
-	for cents, want := range map[int64]string{0: "0.00 EUR", 5: "0.05 EUR", 1000000000: "10000000.00 EUR", -150: "-1.50 EUR"} {
-		if got := Euros(cents); got != want {
-			t.Errorf("Euros(%d) = %q, want %q", cents, got, want)
-		}
-	}
-}

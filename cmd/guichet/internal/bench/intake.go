@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/rest"
 	"github.com/guichet/guichet/platform/auth"
 )
 
@@ -49,27 +49,17 @@ func (p Platform) WaitForIntake(ctx context.Context, call string, since time.Tim
 // countInState returns 0 when no application of call is in state, else 1 (a page of one).
 func (p Platform) countInState(ctx context.Context, call, state, token string) (int, error) {
 	q := url.Values{"filter": {`state = "` + state + `"`}, "pageSize": {"1"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/v1/"+call+"/applications?"+q.Encode(), nil)
+	r, err := rest.Do(ctx, p.HTTP, p.URL, rest.Request{Method: http.MethodGet, Path: "/v1/" + call + "/applications?" + q.Encode(), Token: token})
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := p.HTTP.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s applications in %s: %d %s", call, state, resp.StatusCode, raw)
+	if r.Status != http.StatusOK {
+		return 0, fmt.Errorf("GET %s applications in %s: %d %s", call, state, r.Status, r.Body)
 	}
 	var page struct {
 		Applications []json.RawMessage `json:"applications"`
 	}
-	if err := json.Unmarshal(raw, &page); err != nil {
+	if err := json.Unmarshal(r.Body, &page); err != nil {
 		return 0, err
 	}
 	return len(page.Applications), nil

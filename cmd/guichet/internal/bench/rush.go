@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/rest"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/ids"
 )
@@ -59,28 +60,14 @@ func (p Platform) post(ctx context.Context, path, token string, body any) (map[s
 	if err != nil {
 		return nil, 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+path, bytes.NewReader(data))
+	r, err := rest.Do(ctx, p.HTTP, p.URL, rest.Request{Method: http.MethodPost, Path: path, Token: token, Body: data, Key: ids.New()})
 	if err != nil {
-		return nil, 0, err
+		return nil, r.Status, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Idempotency-Key", ids.New())
-	resp, err := p.HTTP.Do(req)
-	if err != nil {
-		return nil, 0, err
+	if r.Status >= 300 {
+		return r.JSON, r.Status, fmt.Errorf("POST %s: %d %s", path, r.Status, bytes.TrimSpace(r.Body))
 	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, resp.StatusCode, err
-	}
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	if resp.StatusCode >= 300 {
-		return out, resp.StatusCode, fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, bytes.TrimSpace(raw))
-	}
-	return out, resp.StatusCode, nil
+	return r.JSON, r.Status, nil
 }
 
 // CreateCall opens a call for the run, closing in two hours.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/services/review/domain"
 )
 
@@ -161,7 +162,7 @@ func measureInProcess(f func()) (seconds, peakMB float64) {
 func (r *SelectionResult) rows(f func(format string, a ...any)) {
 	for _, s := range []SelectionRun{r.Selection, r.SelectionHalf} {
 		f("selection of %d applications, envelope %s\t%.3f s, peak heap %.0f MB (%d selected, %d reserve, %d rejected)\n",
-			r.Applications, domain.Euros(s.EnvelopeCents), s.Seconds, s.PeakHeapMB, s.Selected, s.Reserve, s.Rejected)
+			r.Applications, money.Euros(s.EnvelopeCents), s.Seconds, s.PeakHeapMB, s.Selected, s.Reserve, s.Rejected)
 	}
 	a := r.Assignment
 	f("assignment of %d applications to %d reviewers\t%.1f s, peak heap %.0f MB (%d each, cap %d, loads %d–%d, %d short, %.1f%% of pairs share a keyword)\n",

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/rest"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/ids"
 )
@@ -26,17 +26,6 @@ type client struct {
 	// retries counts the retried answers by cause ("503", "502", "connection", ...).
 	retries map[string]int
 	tokens  map[string]string
-}
-
-type response struct {
-	Status int
-	Body   []byte
-	JSON   map[string]any
-}
-
-func (r response) str(key string) string {
-	s, _ := r.JSON[key].(string)
-	return s
 }
 
 func (c *client) token(role auth.Role, sub, siret string) (string, error) {
@@ -62,12 +51,12 @@ func (c *client) retried(cause string) {
 
 // call sends method path with body (JSON) and returns the first answer that is neither a 5xx nor
 // a 429. POSTs carry one Idempotency-Key for all their attempts.
-func (c *client) call(ctx context.Context, method, path, token string, body any) (response, error) {
+func (c *client) call(ctx context.Context, method, path, token string, body any) (rest.Response, error) {
 	var data []byte
 	if body != nil {
 		var err error
 		if data, err = json.Marshal(body); err != nil {
-			return response{}, err
+			return rest.Response{}, err
 		}
 	}
 	key := ids.New()
@@ -91,40 +80,15 @@ func (c *client) call(ctx context.Context, method, path, token string, body any)
 	}
 }
 
-func (c *client) once(ctx context.Context, method, path, token string, data []byte, key string) (response, error) {
+// once sends one attempt, for at most 30 s.
+func (c *client) once(ctx context.Context, method, path, token string, data []byte, key string) (rest.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var rd io.Reader
-	if data != nil {
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return response{}, err
-	}
-	if data != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if method == http.MethodPost {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return response{}, err
-	}
-	r := response{Status: resp.StatusCode, Body: raw}
-	_ = json.Unmarshal(raw, &r.JSON)
-	return r, nil
+	return rest.Do(ctx, c.http, c.base, rest.Request{Method: method, Path: path, Token: token, Body: data, Key: key})
 }
 
 // expect calls and fails unless the status is one of want.
-func (c *client) expect(ctx context.Context, method, path, token string, body any, want ...int) (response, error) {
+func (c *client) expect(ctx context.Context, method, path, token string, body any, want ...int) (rest.Response, error) {
 	r, err := c.call(ctx, method, path, token, body)
 	if err != nil {
 		return r, err

@@ -147,7 +147,7 @@ func (d *driver) submitAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		name := draft.str("name")
+		name := draft.Str("name")
 		d.apps[i] = name
 		r, err := d.c.expect(ctx, http.MethodPost, "/v1/"+name+":submit", tok, map[string]any{}, http.StatusOK, http.StatusConflict)
 		if err != nil || r.Status == http.StatusOK {
@@ -167,7 +167,7 @@ func (d *driver) state(ctx context.Context, i int) (string, error) {
 		return "", err
 	}
 	r, err := d.c.expect(ctx, http.MethodGet, "/v1/"+d.apps[i], tok, nil, http.StatusOK)
-	return r.str("state"), err
+	return r.Str("state"), err
 }
 
 // waitAll waits until every application is in state.
@@ -370,7 +370,7 @@ func (d *driver) payTranche(ctx context.Context, seq int) error {
 			return err
 		}
 		if r.Status == http.StatusCreated {
-			batches = append(batches, r.str("name"))
+			batches = append(batches, r.Str("name"))
 			continue
 		}
 		found := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/fleet"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/devstack"
 )
@@ -38,7 +39,7 @@ type chaos struct {
 	plan           []fault
 	minGap, maxGap time.Duration
 	stack          *devstack.Stack
-	targets        *targets
+	targets        *fleet.Fleet
 	start          time.Time
 	out            io.Writer
 	mu             sync.Mutex
@@ -98,9 +99,9 @@ func (c *chaos) inflict(f fault) error {
 		if f == killPayments {
 			t = server.Payments
 		}
-		c.targets.kill(t)
+		c.targets.Kill(t)
 		time.Sleep(c.between(200*time.Millisecond, 3*time.Second))
-		return c.targets.start(t)
+		return c.targets.Start(t)
 	case restartTemporal:
 		return c.stack.Temporal.Restart(ctx)
 	case stopRedis:

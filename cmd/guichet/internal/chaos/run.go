@@ -1,3 +1,7 @@
+// Package chaos runs the whole lifecycle of many applications through the REST gateway while
+// the components under it are killed and restarted, then checks the invariants that must survive
+// any crash: every application in a final state, no tranche paid twice, paid ≤ committed ≤
+// envelope, a balanced ledger and valid audit chains (docs/reliability.md).
 package chaos
 
 import (
@@ -15,6 +19,7 @@ import (
 	temporal "go.temporal.io/sdk/client"
 
 	"github.com/guichet/guichet/cmd/guichet/internal/bench"
+	"github.com/guichet/guichet/cmd/guichet/internal/fleet"
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/config"
@@ -121,12 +126,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		"GUICHET_APPLICATIONS_ADDR="+port(), "GUICHET_REVIEW_ADDR="+port(), "GUICHET_PAYMENTS_ADDR="+port(),
 		"GUICHET_OIDC_ISSUER="+issuerURL, "GUICHET_DEV_ISSUER=true", "GUICHET_DEV_ISSUER_KEY="+keyFile,
 		"GUICHET_DATA_DIR="+o.Dir, "GUICHET_RATE_LIMIT_PER_MINUTE=1000000", "GUICHET_REGISTRY_URL=off")
-	ts := &targets{bin: o.Bin, logs: o.Dir, env: env, procs: map[server.Target]*target{}, unexpected: map[server.Target]int{}}
-	if err := ts.startAll(); err != nil {
-		ts.stopAll()
+	ts := fleet.New(fleet.Options{Bin: o.Bin, Env: env, Logs: o.Dir, Restart: true})
+	if err := ts.StartAll(); err != nil {
+		ts.StopAll()
 		return nil, err
 	}
-	defer ts.stopAll()
+	defer ts.StopAll()
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 2*o.Concurrency, 2*o.Concurrency
@@ -182,7 +187,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 	res.Checks = append(res.Checks, aud...)
-	res.Unexpected = ts.unexpectedExits()
+	res.Unexpected = ts.UnexpectedExits()
 	c.mu.Lock()
 	res.Retries = c.retries
 	c.mu.Unlock()
