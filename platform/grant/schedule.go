@@ -39,9 +39,9 @@ type Breach struct {
 // the first tranche before the last where the running sum crosses the interim limit. Such a
 // crossing at the advance itself, already named, is not named again.
 //
-// The first tranche is the advance even when it is the only one: a service that reads a single
-// tranche as a balance alone leaves that breach out. The limits are used as they are: resolve
-// and check them first (ResolveLimits, Limits.Problems).
+// The first tranche is the advance even when it is the only one, and every service reads it so: a
+// single tranche pays the whole total on signature. The limits are used as they are: resolve and
+// check them first (ResolveLimits, Limits.Problems).
 func CheckSchedule(total int64, tranches []int64, l Limits) []Breach {
 	var bs []Breach
 	var sum int64

@@ -26,12 +26,12 @@ func TestApplicantSeesOnlyItsOwnTranches(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	f.commit(app, 100_000_00, 100_000_00)
+	f.commit3(app, 100_000_00)
 	req := &paymentsv1.ListTranchesRequest{Parent: app}
 
 	own, err := f.client.ListTranches(f.applicant("alice", siretDINUM), req)
 	require.NoError(t, err)
-	require.Len(t, own.GetTranches(), 1)
+	require.Len(t, own.GetTranches(), 3)
 
 	_, err = f.client.ListTranches(f.applicant("mallory", siretOther), req)
 	requireCode(t, err, codes.NotFound)
@@ -42,7 +42,7 @@ func TestApplicantSeesOnlyItsOwnTranches(t *testing.T) {
 	for _, role := range []auth.Role{auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor, auth.System} {
 		resp, err := f.client.ListTranches(f.as(role, "staff"), req)
 		require.NoError(t, err, role)
-		require.Len(t, resp.GetTranches(), 1, role)
+		require.Len(t, resp.GetTranches(), 3, role)
 	}
 }
 
@@ -51,7 +51,7 @@ func TestWrongRoleIsDenied(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranche := f.commit(app, 100_000_00, 100_000_00).GetTranches()[0].GetName()
+	tranche := f.commit3(app, 100_000_00).GetTranches()[0].GetName()
 	f.ordered(tranche)
 	batch := f.batch(tranche).GetName()
 	before := f.rows()
@@ -94,7 +94,7 @@ func TestWrongRoleIsDenied(t *testing.T) {
 			return err
 		}, []auth.Role{auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor}},
 		"CommitGrant": {func(ctx context.Context) error {
-			_, err := f.client.CommitGrant(ctx, grantRequest(call+"/applications/beta", siretDINUM, 100, 100))
+			_, err := f.client.CommitGrant(ctx, grantRequest(call+"/applications/beta", siretDINUM, 100, 30, 50, 20))
 			return err
 		}, []auth.Role{auth.Applicant, auth.ProgrammeOfficer, auth.FinanceOfficer, auth.Accountant, auth.Auditor}},
 		"MarkReportSubmitted": {func(ctx context.Context) error {

@@ -122,7 +122,7 @@ func TestAccountRefusals(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	f.commit(app, 100_000_00, 100_000_00)
+	f.commit3(app, 100_000_00)
 
 	_, err := f.updateAccount(app, "FR7630006000011234567890188", "")
 	requireViolation(t, err, "iban")

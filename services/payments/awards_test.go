@@ -25,7 +25,11 @@ func checkSCDL(t *testing.T, data []byte) [][]string {
 func TestAwardsCSV(t *testing.T) {
 	f := newFixture(t)
 	call := "calls/open-data"
-	f.openBudget(call, 10_000_000_00)
+	// A call that may pay a grant in one go, on signature: an advance of up to 100% lets a2, a3 and
+	// a4 be single tranches, which the default limits (an advance of at most 30%) refuse.
+	_, err := f.client.OpenCallBudget(f.system(), &paymentsv1.OpenCallBudgetRequest{Call: call, EnvelopeCents: 10_000_000_00,
+		AdvanceMaxPercent: 100, InterimMaxPercent: 100})
+	require.NoError(t, err)
 	grant := func(app, siret, rna, title string, budget int64, due []string, amounts ...int64) {
 		req := grantRequest(call+"/applications/"+app, siret, 0, amounts...)
 		for _, a := range amounts {

@@ -47,7 +47,7 @@ func TestCommitGrantIsIdempotent(t *testing.T) {
 	require.Equal(t, before, f.rows(), "a repeated commitment wrote something")
 	require.Equal(t, int64(300_000_00), f.budget(call).GetCommittedCents())
 
-	_, err := f.client.CommitGrant(f.system(), grantRequest(app, siretDINUM, 200_000_00, 200_000_00))
+	_, err := f.client.CommitGrant(f.system(), grantRequest(app, siretDINUM, 200_000_00, 60_000_00, 100_000_00, 40_000_00))
 	requireCode(t, err, codes.FailedPrecondition)
 	require.Equal(t, int64(300_000_00), f.budget(call).GetCommittedCents())
 	require.Equal(t, 1, f.audits("grant.commit"))
@@ -57,11 +57,11 @@ func TestCommitGrantIsIdempotent(t *testing.T) {
 func TestCommitGrantRefusals(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, 1_000_000_00)
-	f.commit(call+"/applications/alpha", 600_000_00, 600_000_00)
+	f.commit(call+"/applications/alpha", 600_000_00, 180_000_00, 300_000_00, 120_000_00)
 
 	// Above the envelope.
 	before := f.rows()
-	_, err := f.client.CommitGrant(f.system(), grantRequest(call+"/applications/beta", siretDINUM, 500_000_00, 500_000_00))
+	_, err := f.client.CommitGrant(f.system(), grantRequest(call+"/applications/beta", siretDINUM, 500_000_00, 150_000_00, 250_000_00, 100_000_00))
 	st := requireCode(t, err, codes.FailedPrecondition)
 	require.Contains(t, st.Message(), "envelope")
 	require.Equal(t, before, f.rows())
@@ -76,21 +76,21 @@ func TestCommitGrantRefusals(t *testing.T) {
 	require.Zero(t, f.budget(call).GetAvailableCents())
 
 	// A call whose budget is not open.
-	_, err = f.client.CommitGrant(f.system(), grantRequest("calls/other/applications/x", siretDINUM, 100, 100))
+	_, err = f.client.CommitGrant(f.system(), grantRequest("calls/other/applications/x", siretDINUM, 100, 30, 50, 20))
 	requireCode(t, err, codes.FailedPrecondition)
 
 	// Bad input names the field.
 	_, err = f.client.CommitGrant(f.system(), grantRequest(call+"/applications/delta", siretDINUM, 100_00, 30_00, 60_00))
 	requireViolation(t, err, "tranches")
-	bad := grantRequest(call+"/applications/delta", siretDINUM, 100_00, 100_00)
+	bad := grantRequest(call+"/applications/delta", siretDINUM, 100_00, 30_00, 50_00, 20_00)
 	bad.Beneficiary.Iban = "FR7630006000011234567890188"
 	_, err = f.client.CommitGrant(f.system(), bad)
 	requireViolation(t, err, "beneficiary.iban")
-	bad = grantRequest(call+"/applications/delta", siretDINUM, 100_00, 100_00)
+	bad = grantRequest(call+"/applications/delta", siretDINUM, 100_00, 30_00, 50_00, 20_00)
 	bad.Tranches[0].DueDate = "30/06/2027"
 	_, err = f.client.CommitGrant(f.system(), bad)
 	requireViolation(t, err, "tranches[0].dueDate")
-	bad = grantRequest(call+"/applications/delta", siretDINUM, 100_00, 100_00)
+	bad = grantRequest(call+"/applications/delta", siretDINUM, 100_00, 30_00, 50_00, 20_00)
 	bad.Tranches[0].AmountCents = 0
 	_, err = f.client.CommitGrant(f.system(), bad)
 	requireCode(t, err, codes.InvalidArgument)
@@ -100,14 +100,14 @@ func TestCommitGrantRefusals(t *testing.T) {
 func TestConcurrentCommitsNeverOvershootTheEnvelope(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
-	f.commit(call+"/applications/big", envelope-1_000_00, envelope-1_000_00)
+	f.commit3(call+"/applications/big", envelope-1_000_00)
 
 	const racers, amount = 20, int64(150_00)
 	var wg sync.WaitGroup
 	errs := make([]error, racers)
 	for i := range racers {
 		ctx := f.system()
-		req := grantRequest(fmt.Sprintf("%s/applications/racer%d", call, i), siretDINUM, amount, amount)
+		req := grantRequest(fmt.Sprintf("%s/applications/racer%d", call, i), siretDINUM, amount, usualSchedule(amount)...)
 		wg.Go(func() {
 			_, errs[i] = f.client.CommitGrant(ctx, req)
 		})

@@ -104,7 +104,7 @@ func TestConcurrentOrdersNeverOvershoot(t *testing.T) {
 		}
 		for r := range reserves {
 			ctx := f.system()
-			req := grantRequest(fmt.Sprintf("%s/applications/reserve%d", callName, r), siretDINUM, reserveCents, reserveCents)
+			req := grantRequest(fmt.Sprintf("%s/applications/reserve%d", callName, r), siretDINUM, reserveCents, usualSchedule(reserveCents)...)
 			racers = append(racers, racer{"commit", func() error { _, err := f.client.CommitGrant(ctx, req); return err }})
 		}
 		require.Len(t, racers, 50+decommitted+reserves)
@@ -217,7 +217,7 @@ func TestConfirmReplayedConcurrentlyPaysOnce(t *testing.T) {
 	f.openBudget(call, envelope)
 	appA, appB := call+"/applications/alpha", call+"/applications/beta"
 	a := f.commit(appA, 100_000_00, 30_000_00, 70_000_00).GetTranches()[0].GetName()
-	b := f.commit(appB, 50_000_00, 50_000_00).GetTranches()[0].GetName()
+	b := f.commit(appB, 50_000_00, 15_000_00, 25_000_00, 10_000_00).GetTranches()[0].GetName()
 	f.ordered(a)
 	f.ordered(b)
 	batch := f.batch(a, b)
@@ -249,6 +249,6 @@ func TestConfirmReplayedConcurrentlyPaysOnce(t *testing.T) {
 	require.Equal(t, 1, f.count(`SELECT count(*) FROM ledger_entries WHERE account = $1`, paidAccount(appB)), "one payment entry for the project")
 	require.Equal(t, 1, f.audits("batch.confirm"))
 	_, _, paidCents := f.checkInvariants("aap-2026")
-	require.Equal(t, int64(80_000_00), paidCents)
+	require.Equal(t, int64(30_000_00+15_000_00), paidCents)
 	f.verifyAudit()
 }

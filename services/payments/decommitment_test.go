@@ -24,7 +24,7 @@ func TestCancelRemainingTranches(t *testing.T) {
 	f.openBudget(call, 1_000_000_00)
 	app, other := call+"/applications/alpha", call+"/applications/beta"
 	ts := f.commit(app, 300_000_00, 90_000_00, 150_000_00, 60_000_00).GetTranches()
-	f.commit(other, 100_000_00, 100_000_00)
+	f.commit3(other, 100_000_00)
 	advance, interim, balance := ts[0].GetName(), ts[1].GetName(), ts[2].GetName()
 	f.ordered(advance)
 	b := f.batch(advance)
@@ -95,9 +95,9 @@ func TestCancelRemainingTranches(t *testing.T) {
 
 	// The freed money funds another project, to the last cent and no further.
 	reserve := call + "/applications/gamma"
-	_, err = f.client.CommitGrant(f.system(), grantRequest(reserve, siretDINUM, budget.GetAvailableCents()+1, budget.GetAvailableCents()+1))
+	_, err = f.client.CommitGrant(f.system(), grantRequest(reserve, siretDINUM, budget.GetAvailableCents()+1, usualSchedule(budget.GetAvailableCents()+1)...))
 	requireCode(t, err, codes.FailedPrecondition)
-	f.commit(reserve, budget.GetAvailableCents(), budget.GetAvailableCents())
+	f.commit3(reserve, budget.GetAvailableCents())
 	require.Zero(t, f.budget(call).GetAvailableCents())
 	f.verifyAudit()
 }
@@ -106,7 +106,7 @@ func TestCancelRemainingTranchesRefusals(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app, whole := call+"/applications/alpha", call+"/applications/beta"
-	tranche := f.commit(app, 100_000_00, 100_000_00).GetTranches()[0].GetName()
+	tranches := f.commit3(app, 100_000_00).GetTranches()
 	f.commit(whole, 200_000_00, 60_000_00, 140_000_00)
 
 	_, err := f.cancel(app, "   ")
@@ -115,7 +115,9 @@ func TestCancelRemainingTranchesRefusals(t *testing.T) {
 	requireCode(t, err, codes.NotFound)
 
 	// Nothing to cancel once every tranche is ordered: refused, nothing written.
-	f.ordered(tranche)
+	for _, tr := range tranches {
+		f.ordered(tr.GetName())
+	}
 	before := f.rows()
 	_, err = f.cancel(app, "late")
 	requireCode(t, err, codes.FailedPrecondition)

@@ -16,7 +16,7 @@ func TestSamePersonCannotCertifyAndOrder(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranche := f.commit(app, 100_000_00, 100_000_00).GetTranches()[0].GetName()
+	tranche := f.commit3(app, 100_000_00).GetTranches()[0].GetName()
 	_, err := f.client.CertifyTranche(f.as(auth.ProgrammeOfficer, "alice"), &paymentsv1.CertifyTrancheRequest{Name: tranche})
 	require.NoError(t, err)
 	before := f.rows()
@@ -83,7 +83,7 @@ func TestDatabaseHoldsSeparationOfDuties(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranche := f.commit(app, 100_000_00, 100_000_00).GetTranches()[0].GetName()
+	tranche := f.commit3(app, 100_000_00).GetTranches()[0].GetName()
 	f.ordered(tranche)
 	batch, err := f.client.CreatePaymentBatch(f.as(auth.Accountant, accountant), &paymentsv1.CreatePaymentBatchRequest{Tranches: []string{tranche}})
 	require.NoError(t, err)
@@ -124,7 +124,7 @@ func TestCertifyAndOrderStates(t *testing.T) {
 	f := newFixture(t)
 	f.openBudget(call, envelope)
 	app := call + "/applications/alpha"
-	tranche := f.commit(app, 100_000_00, 100_000_00).GetTranches()[0].GetName()
+	tranche := f.commit3(app, 100_000_00).GetTranches()[0].GetName()
 
 	_, err := f.client.OrderTranche(f.as(auth.FinanceOfficer, finance), &paymentsv1.OrderTrancheRequest{Name: tranche})
 	requireCode(t, err, codes.FailedPrecondition)

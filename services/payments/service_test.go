@@ -108,6 +108,21 @@ func (f *fixture) commit(application string, amount int64, tranches ...int64) *p
 	return c
 }
 
+// usualSchedule splits an amount into the schedule of DOMAIN.md: an advance of 30%, an interim
+// tranche of 50% and the balance. The shares are rounded down, so that they stay within the default
+// limits, and the balance takes the rest, so that the tranches sum exactly to the amount. A single
+// tranche would be an advance of 100%, which the default limits refuse.
+func usualSchedule(amount int64) []int64 {
+	advance, interim := amount*30/100, amount*50/100
+	return []int64{advance, interim, amount - advance - interim}
+}
+
+// commit3 commits a grant in the three tranches of usualSchedule.
+func (f *fixture) commit3(application string, amount int64) *paymentsv1.Commitment {
+	f.t.Helper()
+	return f.commit(application, amount, usualSchedule(amount)...)
+}
+
 // reported records the milestone report of a tranche, as the workflow does when the applicant files it.
 func (f *fixture) reported(tranche string) *paymentsv1.Tranche {
 	f.t.Helper()

@@ -46,7 +46,9 @@ func ResolveScheduleLimits(advanceMaxPercent, interimMaxPercent int32) (Schedule
 // positive and together they sum exactly to the amount, so that paying every tranche pays the grant,
 // no more and no less; the advance (first tranche) is at most limits.AdvanceMaxPercent of the amount;
 // the tranches before the balance (all but the last) are together at most limits.InterimMaxPercent.
-// A schedule of one tranche is a balance alone: nothing is paid before the final report.
+// The first tranche is the advance even when it is the only one: a single tranche pays the whole
+// grant on signature, without any report, which only a call with a 100% advance limit allows (the
+// same reading as the applications service).
 //
 // The error is Violations naming the fields of a CommitGrantRequest: "amountCents", "tranches" for
 // the schedule as a whole, "tranches[i].amountCents" for the tranche that breaks a limit.
@@ -77,8 +79,6 @@ func CheckSchedule(amountCents int64, trancheCents []int64, limits ScheduleLimit
 		case b.Rule == grant.SumNotTotal:
 			vs = append(vs, Violation{Field: "tranches", Description: fmt.Sprintf("the tranches sum to %s EUR, not the amount of %s EUR",
 				FormatEuros(b.Cents), FormatEuros(amountCents))})
-		case len(trancheCents) == 1:
-			// A single tranche is the balance, not an advance.
 		case b.Rule == grant.AdvanceAboveLimit:
 			vs = append(vs, Violation{Field: "tranches[0].amountCents", Description: fmt.Sprintf(
 				"the advance of %s EUR is above %d%% of the grant of %s EUR: at most %s EUR",

@@ -23,8 +23,12 @@ func TestCheckSchedule(t *testing.T) {
 		fields []string
 	}{
 		{"30 50 20", 100_000_00, []int64{30_000_00, 50_000_00, 20_000_00}, def, nil},
-		{"single tranche is a balance alone", 100_000_00, []int64{100_000_00}, def, nil},
-		{"one cent", 1, []int64{1}, def, nil},
+		// A single tranche is the advance: the whole grant paid on signature, without any report.
+		{"single tranche is an advance of 100%", 100_000_00, []int64{100_000_00}, def, []string{"tranches[0].amountCents"}},
+		{"one cent in one tranche is an advance of 100%", 1, []int64{1}, def, []string{"tranches[0].amountCents"}},
+		{"a call with a 100% advance pays a whole grant in one tranche", 100_000_00, []int64{100_000_00}, ScheduleLimits{100, 100}, nil},
+		{"a call with a 100% advance pays one cent in one tranche", 1, []int64{1}, ScheduleLimits{100, 100}, nil},
+		{"a call with a 99% advance refuses one tranche", 100_000_00, []int64{100_000_00}, ScheduleLimits{99, 100}, []string{"tranches[0].amountCents"}},
 		{"advance at 30% exactly", 100_000_00, []int64{30_000_00, 70_000_00}, def, nil},
 		{"advance one cent above 30%", 100_000_00, []int64{30_000_01, 69_999_99}, def, []string{"tranches[0].amountCents"}},
 		// 30% of 333.33 EUR is 99.999 EUR: 99.99 EUR fits, 100.00 does not.
@@ -117,8 +121,8 @@ func TestResolveScheduleLimits(t *testing.T) {
 
 // FuzzCheckSchedule compares CheckSchedule with the rules computed again on big integers, for
 // any amount, tranches and limits: it accepts a schedule exactly when the tranches are positive and
-// sum to the amount, the advance is within its share and, for a schedule of several tranches, all
-// but the last are within theirs; and every violation names a field of the request.
+// sum to the amount, the advance (the first tranche, even when it is the only one) is within its
+// share and all but the last are within theirs; and every violation names a field of the request.
 func FuzzCheckSchedule(f *testing.F) {
 	f.Add(int64(100_000_00), int32(30), int32(80), []byte{})
 	f.Add(int64(100_000_00), int32(0), int32(0), enc(30_000_00, 50_000_00, 20_000_00))
@@ -180,9 +184,6 @@ func scheduleOracle(amount int64, tranches []int64, l ScheduleLimits) bool {
 		lhs := new(big.Int).Mul(part, big.NewInt(100))
 		rhs := new(big.Int).Mul(big.NewInt(amount), big.NewInt(int64(percent)))
 		return lhs.Cmp(rhs) <= 0
-	}
-	if len(tranches) == 1 {
-		return true
 	}
 	before := new(big.Int)
 	for _, c := range tranches[:len(tranches)-1] {
