@@ -1,19 +1,24 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 func TestProcessesReadsCPUAndMemory(t *testing.T) {
-	cmd := exec.Command("sleep", "30")
+	// A duration of its own, so that no other sleep on the machine (a "sleep 300" of a shell) matches.
+	arg := fmt.Sprintf("30.%09d", time.Now().UnixNano()%1_000_000_000)
+	pattern := "sleep " + arg
+	cmd := exec.Command("sleep", arg)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	got := Processes(map[string]string{"sleeper": "sleep 30"}, nil)
-	if others := Processes(map[string]string{"sleeper": "sleep 30"}, Only{"sleeper": {1: true}}); len(others) != 0 {
+	got := Processes(map[string]string{"sleeper": pattern}, nil)
+	if others := Processes(map[string]string{"sleeper": pattern}, Only{"sleeper": {1: true}}); len(others) != 0 {
 		t.Fatalf("only: %+v", others)
 	}
 	if len(got) != 1 || got[0].PID != cmd.Process.Pid || got[0].Name != "sleeper" || got[0].PeakRSSMB <= 0 || got[0].PSSMB <= 0 || got[0].PSSMB > got[0].RSSMB {
