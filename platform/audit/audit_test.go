@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/pg"
+	"github.com/guichet/guichet/platform/pg/pgtest"
 	"github.com/guichet/guichet/platform/testenv"
 )
 
@@ -22,14 +22,7 @@ var noMigrations fs.FS = fstest.MapFS{}
 func TestChainVerifiesAndNamesTheFirstAlteredEntry(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
-	if err := pg.Migrate(ctx, env.PostgresURL, "audited", noMigrations, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pg.Open(ctx, env.PostgresURL, "audited")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := pgtest.Schema(t, env.PostgresURL, "audited", noMigrations)
 	at := time.Date(2026, 11, 29, 12, 0, 0, 123456789, time.UTC)
 	for i := range 5 {
 		err := pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
@@ -65,14 +58,7 @@ func TestChainVerifiesAndNamesTheFirstAlteredEntry(t *testing.T) {
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
-	if err := pg.Migrate(ctx, env.PostgresURL, "audited", noMigrations, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pg.Open(ctx, env.PostgresURL, "audited")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := pgtest.Schema(t, env.PostgresURL, "audited", noMigrations)
 	errs := make(chan error, 20)
 	for i := range 20 {
 		go func() {
@@ -99,14 +85,7 @@ func TestAppendAfterSendsTheChangeFirst(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
 	fsys := fstest.MapFS{"00100_changes.sql": {Data: []byte("-- +goose Up\nCREATE TABLE changes (id int PRIMARY KEY, note text NOT NULL);\n-- +goose Down\nDROP TABLE changes;\n")}}
-	if err := pg.Migrate(ctx, env.PostgresURL, "audited_batch", fsys, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pg.Open(ctx, env.PostgresURL, "audited_batch")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := pgtest.Schema(t, env.PostgresURL, "audited_batch", fsys)
 	change := func(id int) error {
 		return pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 			b := &pgx.Batch{}
@@ -124,7 +103,7 @@ func TestAppendAfterSendsTheChangeFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = change(3)
+	err := change(3)
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
 		t.Fatalf("a repeated change returned %v, want the duplicate key error", err)

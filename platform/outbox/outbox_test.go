@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/outbox"
 	"github.com/guichet/guichet/platform/pg"
+	"github.com/guichet/guichet/platform/pg/pgtest"
 	"github.com/guichet/guichet/platform/testenv"
 )
 
@@ -36,16 +37,7 @@ func echo(ctx workflow.Context, in started) (string, error) {
 }
 
 func newPool(t *testing.T, url string) *pgxpool.Pool {
-	ctx := context.Background()
-	if err := pg.Migrate(ctx, url, "relayed", fstest.MapFS{}, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pg.Open(ctx, url, "relayed")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
+	return pgtest.Schema(t, url, "relayed", fstest.MapFS{})
 }
 
 func enqueue(t *testing.T, pool *pgxpool.Pool, msgs ...outbox.Message) {

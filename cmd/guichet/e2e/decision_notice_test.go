@@ -31,13 +31,11 @@ func TestDecisionNoticesAndPublishedRanking(t *testing.T) {
 	officer := a.token(auth.ProgrammeOfficer, "officer-1", "")
 	chair := a.token(auth.JuryChair, "chair-1", "")
 	now := time.Now().UTC()
-	call := a.call(http.MethodPost, "/v1/calls?callId=notice-"+ids.New(), officer, map[string]any{
-		"title": "Decision notices", "envelopeCents": 40_000_000, "floorCents": 10_000_000, "ceilingCents": 40_000_000,
-		"maxRatePercent": 50, "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
-		"reviewDeadline":   now.Add(2 * time.Hour).Format(time.RFC3339),
-		"criteria":         threeCriteria(3, false),
-		"overallThreshold": 10, "reviewers": []string{"reviewer-1", "reviewer-2", "reviewer-3"}, "chair": "chair-1", "reviewersPerApplication": 3,
-	}).must(t, http.StatusCreated).str("name")
+	// A call whose envelope funds one project, on the demo grid.
+	body := smallCall("Decision notices", now.Add(time.Hour), now.Add(2*time.Hour))
+	body["envelopeCents"], body["ceilingCents"] = 40_000_000, 40_000_000
+	body["criteria"], body["overallThreshold"] = threeCriteria(3, false), 10
+	call := a.call(http.MethodPost, "/v1/calls?callId=notice-"+ids.New(), officer, body).must(t, http.StatusCreated).str("name")
 
 	type applicant struct {
 		contact, email, siret, token, name string
