@@ -92,7 +92,7 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 		if err := receive(ctx, tx, p, now, app, int(cfg.PerApplication)); err != nil {
 			return err
 		}
-		c, _, err := loadCall(ctx, tx, callID, false)
+		c, _, err := loadCall(ctx, tx, callID, noLock)
 		if err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func configure(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, 
 	if tag.RowsAffected() == 1 {
 		return audit.Append(ctx, tx, audit.Entry{At: now, Action: "call.configured", Object: "calls/" + cfg.ID, After: cfg}.FromPrincipal(p))
 	}
-	old, _, err := loadCall(ctx, tx, cfg.ID, true)
+	old, _, err := loadCall(ctx, tx, cfg.ID, forUpdate)
 	if err != nil || old.equal(cfg) {
 		return err
 	}

@@ -37,7 +37,7 @@ func (s *Service) CreateConflict(ctx context.Context, req *reviewv1.CreateConfli
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		// The call's lock first, as AssignReviewers takes it: a replacement changes the loads
 		// every assignment in the call depends on. Then the application's, as CreateReview.
-		c, ok, err := loadCall(ctx, tx, callID, true)
+		c, ok, err := loadCall(ctx, tx, callID, forUpdate)
 		if err != nil {
 			return err
 		}

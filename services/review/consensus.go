@@ -38,12 +38,14 @@ func (s *Service) RecordConsensus(ctx context.Context, req *reviewv1.RecordConse
 	now := s.now()
 	var out *reviewv1.Consensus
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		// The application's lock orders the consensus after any review being written.
-		st, ok, err := seatOf(ctx, tx, appName, p.Subject, true)
+		// The call first, shared, as in CreateReview: the signature of the minutes cannot slip
+		// between the check below and the commit. Then the application's lock, which orders the
+		// consensus after any review being written.
+		c, _, err := loadCall(ctx, tx, callID, forShare)
 		if err != nil {
 			return err
 		}
-		c, _, err := loadCall(ctx, tx, callID, false)
+		st, ok, err := seatOf(ctx, tx, appName, p.Subject, true)
 		if err != nil {
 			return err
 		}
@@ -174,7 +176,7 @@ func (s *Service) ListDivergences(ctx context.Context, req *reviewv1.ListDiverge
 	}
 	out := &reviewv1.ListDivergencesResponse{}
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		c, ok, err := loadCall(ctx, tx, callID, false)
+		c, ok, err := loadCall(ctx, tx, callID, noLock)
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func (s *Service) SignDeclaration(ctx context.Context, req *reviewv1.SignDeclara
 	now := s.now()
 	var signTime time.Time
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
-		c, ok, err := loadCall(ctx, tx, callID, false)
+		c, ok, err := loadCall(ctx, tx, callID, noLock)
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (s *Service) ListAssignments(ctx context.Context, req *reviewv1.ListAssignm
 	var out []*reviewv1.Assignment
 	var short []*reviewv1.ReviewerShortfall
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		c, ok, err := loadCall(ctx, tx, callID, false)
+		c, ok, err := loadCall(ctx, tx, callID, noLock)
 		if err != nil {
 			return err
 		}

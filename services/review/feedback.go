@@ -32,7 +32,7 @@ func (s *Service) GetFeedback(ctx context.Context, req *reviewv1.GetFeedbackRequ
 	callID, application := ids[0], resource.ApplicationName(ids[0], ids[1])
 	var out *reviewv1.Feedback
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		c, ok, err := loadCall(ctx, tx, callID, false)
+		c, ok, err := loadCall(ctx, tx, callID, noLock)
 		if err != nil {
 			return err
 		}

@@ -232,7 +232,7 @@ func (s *Service) GetMinutes(ctx context.Context, req *reviewv1.GetMinutesReques
 	}
 	var out *reviewv1.Minutes
 	err = pg.Tx(ctx, s.pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
-		c, ok, err := loadCall(ctx, tx, ids[0], false)
+		c, ok, err := loadCall(ctx, tx, ids[0], noLock)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (s *Service) SignMinutes(ctx context.Context, req *reviewv1.SignMinutesRequ
 	var out *reviewv1.Minutes
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		// The call's lock orders the signature with ranking runs and promotions.
-		c, ok, err := loadCall(ctx, tx, ids[0], true)
+		c, ok, err := loadCall(ctx, tx, ids[0], forUpdate)
 		if err != nil {
 			return err
 		}

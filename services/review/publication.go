@@ -25,7 +25,7 @@ func mayReadRanking(ctx context.Context, q querier, p auth.Principal, callID, na
 	case auth.ProgrammeOfficer, auth.Auditor:
 		return nil
 	case auth.JuryChair:
-		c, ok, err := loadCall(ctx, q, callID, false)
+		c, ok, err := loadCall(ctx, q, callID, noLock)
 		if err != nil {
 			return err
 		}

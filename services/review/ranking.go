@@ -41,7 +41,7 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		// The lock serialises ranking runs of one call, so versions follow each other and an
 		// application is decided by exactly one run.
-		c, ok, err := loadCall(ctx, tx, callID, true)
+		c, ok, err := loadCall(ctx, tx, callID, forUpdate)
 		if err != nil {
 			return err
 		}

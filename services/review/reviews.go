@@ -38,6 +38,12 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 	now := s.now()
 	var out *reviewv1.Review
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		// The call first, shared, as the other changes take it before the application: the
+		// signature of the minutes (forUpdate) cannot slip between the check below and the commit.
+		c, _, err := loadCall(ctx, tx, callID, forShare)
+		if err != nil {
+			return err
+		}
 		// Locking the application serialises its reviews (and déports), so exactly one of them
 		// sees the application complete and signals the workflow.
 		st, ok, err := seatOf(ctx, tx, appName, p.Subject, true)
@@ -47,10 +53,6 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 		// Unassigned and recused reviewers alike see no such application.
 		if !ok || !st.active() {
 			return notFound("application %s not found", appName)
-		}
-		c, _, err := loadCall(ctx, tx, callID, false)
-		if err != nil {
-			return err
 		}
 		if err := requireSigned(ctx, tx, callID, p.Subject); err != nil {
 			return err
@@ -177,7 +179,7 @@ func mayRead(ctx context.Context, tx pgx.Tx, callID, appName string, p auth.Prin
 	if !ok || st.state == recused {
 		return seat{}, false, notFound("application %s not found", appName)
 	}
-	c, _, err := loadCall(ctx, tx, callID, false)
+	c, _, err := loadCall(ctx, tx, callID, noLock)
 	if err != nil {
 		return seat{}, false, err
 	}

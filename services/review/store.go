@@ -72,11 +72,20 @@ const callColumns = `call, chair, reviewers, criteria, overall_threshold, envelo
 	max_load_per_reviewer, seed, tie_break_criteria`
 
 // loadCall reads a call, locking its row when lock is set; ok is false when the call is unknown.
-func loadCall(ctx context.Context, q querier, id string, lock bool) (c call, ok bool, err error) {
-	sql := `SELECT ` + callColumns + ` FROM calls WHERE call = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
+// rowLock is how loadCall locks the call's row until the transaction ends.
+type rowLock string
+
+const (
+	noLock rowLock = ""
+	// forShare lets changes of the jury's work (reviews, consensus) run side by side while the
+	// signature of the minutes, which takes forUpdate, waits for them and they wait for it.
+	forShare rowLock = " FOR SHARE"
+	// forUpdate orders ranking runs, promotions and the signature of the minutes.
+	forUpdate rowLock = " FOR UPDATE"
+)
+
+func loadCall(ctx context.Context, q querier, id string, lock rowLock) (c call, ok bool, err error) {
+	sql := `SELECT ` + callColumns + ` FROM calls WHERE call = $1` + string(lock)
 	var criteria []byte
 	err = q.QueryRow(ctx, sql, id).Scan(&c.ID, &c.Chair, &c.Reviewers, &criteria, &c.OverallThreshold, &c.EnvelopeCents, &c.PerApplication,
 		&c.MaxLoad, &c.Seed, &c.TieBreak)

@@ -35,7 +35,7 @@ func (s *Service) RecordWithdrawal(ctx context.Context, req *reviewv1.RecordWith
 	out := &reviewv1.RecordWithdrawalResponse{Promoted: []string{}}
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		// The call's lock serialises promotions with each other and with ranking runs.
-		c, ok, err := loadCall(ctx, tx, callID, true)
+		c, ok, err := loadCall(ctx, tx, callID, forUpdate)
 		if err != nil {
 			return err
 		}
