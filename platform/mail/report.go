@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/guichet/guichet/platform/money"
 )
 
 var (
@@ -36,7 +38,7 @@ func (r ReportReminder) Message(from *mail.Address) (Message, error) {
 	v := struct {
 		ReportReminder
 		DueFR, DueEN, AmountEuros string
-	}{r, frenchDay(r.Due), r.Due.Format("Monday 2 January 2006"), fmt.Sprintf("%d.%02d EUR", r.AmountCents/100, r.AmountCents%100)}
+	}{r, frenchDay(r.Due), r.Due.Format("Monday 2 January 2006"), money.Euros(r.AmountCents)}
 	kind := "report-reminder"
 	if r.Late {
 		kind = "report-overdue"

@@ -47,6 +47,10 @@ func (s *Service) GetApplicationFeedback(ctx context.Context, req *appv1.GetAppl
 	case codes.NotFound, codes.FailedPrecondition:
 		// Withdrawn before the jury decided: there is nothing to explain.
 		return nil, status.Errorf(codes.FailedPrecondition, "%s has no decision of the jury: %s", name, status.Convert(err).Message())
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return nil, status.Errorf(codes.Unavailable, "the review service could not give the feedback of %s: %v", name, err)
 	}
-	return nil, status.Errorf(codes.Unavailable, "the review service could not give the feedback of %s: %v", name, err)
+	// Anything else is a fault between the two services (the platform's own call refused or
+	// malformed): retrying will not help, so it is not reported as Unavailable.
+	return nil, status.Errorf(codes.Internal, "the review service refused the feedback of %s: %v", name, err)
 }

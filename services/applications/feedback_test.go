@@ -18,10 +18,15 @@ import (
 type reviewFeedback struct {
 	held  map[string]*reviewv1.Feedback
 	asked []string
+	// fail, when set, is the answer to every request (the review service down, or refusing).
+	fail error
 }
 
 func (r *reviewFeedback) Feedback(_ context.Context, name string) (*reviewv1.Feedback, error) {
 	r.asked = append(r.asked, name)
+	if r.fail != nil {
+		return nil, r.fail
+	}
 	if f, ok := r.held[name]; ok {
 		return f, nil
 	}
@@ -80,4 +85,12 @@ func TestFeedbackToItsOrganisationOnceDecided(t *testing.T) {
 	_, err = get(owner)
 	code(t, err, codes.FailedPrecondition)
 
+	// The review service down is Unavailable (retry later); refusing the platform's own call is
+	// Internal, not something a retry changes.
+	source.fail = status.Error(codes.Unavailable, "connection refused")
+	_, err = get(owner)
+	code(t, err, codes.Unavailable)
+	source.fail = status.Error(codes.PermissionDenied, "role system may not call GetFeedback")
+	_, err = get(owner)
+	code(t, err, codes.Internal)
 }
