@@ -55,11 +55,7 @@ func (c *console) showCall(w http.ResponseWriter, r *http.Request, sess session,
 		return
 	default:
 		d.Assignments, d.Shortfalls = list.GetAssignments(), list.GetNeedsReviewers()
-		for _, a := range d.Assignments {
-			if a.GetState() == "REVIEWED" {
-				d.Reviewed++
-			}
-		}
+		d.Reviewed = countProgress(d.Assignments, nil).Reviewed
 	}
 	v := view{Title: call.GetTitle(), Session: &sess, Error: formErr, Data: &d}
 	if d.Chair && !d.MustDeclare {

@@ -25,7 +25,10 @@ func FundingWorkflow(ctx workflow.Context, in FundingStarted) (Outcome, error) {
 }
 
 // fundingSignals are the signals of the funding phase: the services send them to the application's
-// workflow, which forwards them to its FundingWorkflow in the order they came.
+// workflow, which forwards them to its FundingWorkflow one at a time. Signals of one name keep
+// the order they came in; signals of different names that arrive while a forward is in flight are
+// passed on in this list's order (Temporal's selector takes the first ready case in the order the
+// cases were added), not necessarily in their order of arrival.
 var fundingSignals = []string{flow.SignalAgreementSigned, flow.SignalTrancheChanged, flow.SignalReportSubmitted,
 	flow.SignalBankAccountChanged, flow.SignalWithdrawn}
 

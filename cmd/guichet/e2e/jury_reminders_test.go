@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/mail/mailpit"
@@ -93,10 +94,7 @@ func TestJuryRemindersAndEscalation(t *testing.T) {
 	if !strings.HasPrefix(reminder.Subject, "Rappel") || !strings.Contains(reminder.Subject, "Reminders e2e") {
 		t.Errorf("reminder subject %q", reminder.Subject)
 	}
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
+	paris := clock.Paris
 	due := deadline.Truncate(time.Microsecond).In(paris)
 	for _, want := range []string{title + " (" + name + ")", due.Format("15:04:05") + " (heure de Paris)",
 		due.Format("Monday 2 January 2006 at 15:04:05") + " (Paris time)", "1 dossier(s)", "1 file(s)"} {

@@ -60,10 +60,19 @@ func (f *Fleet) StartAll() error {
 	return nil
 }
 
-// Start starts (or starts again) one target. The process is killed if this one dies.
+// Start starts (or starts again) one target. The process is killed if this one dies. A fleet
+// that was stopped starts nothing more.
 func (f *Fleet) Start(t server.Target) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.stopping {
+		return fmt.Errorf("start %s: the fleet is stopped", t)
+	}
+	return f.startLocked(t)
+}
+
+// startLocked starts t; f.mu is held.
+func (f *Fleet) startLocked(t server.Target) error {
 	log, err := os.OpenFile(f.LogFile(t), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -85,18 +94,32 @@ func (f *Fleet) Start(t server.Target) error {
 		_ = cmd.Wait()
 		_ = log.Close()
 		close(p.done)
-		f.mu.Lock()
-		restart := f.o.Restart && !p.killed && !f.stopping && f.procs[t] == p
-		if restart {
-			f.unexpected[t]++
+		if !f.countUnexpected(t, p) {
+			return
 		}
-		f.mu.Unlock()
-		if restart {
-			time.Sleep(time.Second)
-			_ = f.Start(t)
+		time.Sleep(time.Second)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		// Still the target's process, neither killed nor stopped meanwhile: a Kill then Start of
+		// the caller, or StopAll, during the second would otherwise leave two processes, or one
+		// nobody stops.
+		if f.procs[t] == p && !p.killed && !f.stopping {
+			_ = f.startLocked(t)
 		}
 	}()
 	return nil
+}
+
+// countUnexpected counts the end of p as unexpected, and reports whether to restart it: with
+// Restart, when it was neither killed nor stopped and is still t's process.
+func (f *Fleet) countUnexpected(t server.Target, p *proc) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	restart := f.o.Restart && !p.killed && !f.stopping && f.procs[t] == p
+	if restart {
+		f.unexpected[t]++
+	}
+	return restart
 }
 
 // LogFile is the path of a target's log.

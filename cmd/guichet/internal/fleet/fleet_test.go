@@ -94,3 +94,23 @@ func TestWithoutRestartADeadTargetStaysDown(t *testing.T) {
 		t.Fatalf("the worker was restarted (%d → %d) or counted (%v)", pid, f.Pid(server.Worker), f.UnexpectedExits())
 	}
 }
+
+// TestStopAllWhileATargetWaitsToRestart: a target that died just before StopAll is not started
+// again afterwards, and a Start after the stop is refused.
+func TestStopAllWhileATargetWaitsToRestart(t *testing.T) {
+	f := fleet(t, "crash", true)
+	waitFor(t, "the worker's first death", func() bool { return f.UnexpectedExits()[server.Worker] >= 1 })
+	f.StopAll()
+	time.Sleep(1500 * time.Millisecond) // past the restart's delay
+	f.mu.Lock()
+	p := f.procs[server.Worker]
+	f.mu.Unlock()
+	select {
+	case <-p.done:
+	default:
+		t.Fatal("a worker was started again after StopAll")
+	}
+	if err := f.Start(server.Worker); err == nil {
+		t.Fatal("a stopped fleet started a target")
+	}
+}
