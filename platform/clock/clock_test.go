@@ -25,5 +25,8 @@ func TestParisKeepsFrenchTime(t *testing.T) {
 		if got := at.In(Paris).Format("15:04 MST"); got != want {
 			t.Errorf("%s in Paris = %s, want %s", at, got, want)
 		}
+		if got := ParisTime(at); got != at.Format("2006-01-02 ")+want[:5]+":00 "+want[6:] {
+			t.Errorf("ParisTime(%s) = %s", at, got)
+		}
 	}
 }

@@ -14,3 +14,7 @@ var Paris = func() *time.Location {
 	}
 	return loc
 }()
+
+// ParisTime writes an instant in Paris time as the platform shows it to people (deadlines in
+// errors, the jury minutes): "2027-01-31 12:00:00 CET".
+func ParisTime(t time.Time) string { return t.In(Paris).Format("2006-01-02 15:04:05 MST") }

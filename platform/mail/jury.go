@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
 var (
@@ -56,7 +58,7 @@ type juryView struct {
 }
 
 func newJuryView(to *mail.Address, call, title string, deadline time.Time, files []ReviewFile) juryView {
-	t := deadline.In(paris)
+	t := deadline.In(clock.Paris)
 	return juryView{Name: to.Name, Call: call, CallTitle: title, Files: files,
 		DeadlineFR: frenchDate(t) + " (heure de Paris)", DeadlineEN: t.Format("Monday 2 January 2006 at 15:04:05") + " (Paris time)"}
 }

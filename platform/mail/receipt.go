@@ -17,7 +17,6 @@ var templates embed.FS
 var (
 	receiptText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/receipt.txt"))
 	receiptHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/receipt.html"))
-	paris       = clock.Paris
 )
 
 // Receipt is the acknowledgement of receipt the administration owes for a submitted application
@@ -53,7 +52,7 @@ func (r Receipt) Message(from *mail.Address) (Message, error) {
 	if r.SubmitTime.IsZero() || r.ContentSHA256 == "" {
 		return Message{}, fmt.Errorf("mail: receipt of %s without submission instant or content digest", r.Application)
 	}
-	t := r.SubmitTime.In(paris)
+	t := r.SubmitTime.In(clock.Paris)
 	v := receiptView{
 		Receipt: r, ContactName: r.To.Name,
 		SubmitFR: frenchDate(t), SubmitEN: t.Format("Monday 2 January 2006 at 15:04:05"),

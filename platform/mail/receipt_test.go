@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/guichet/guichet/platform/clock"
 )
 
 func receipt() Receipt {
@@ -100,9 +102,9 @@ func TestReceiptSummerTimeAndMissingParts(t *testing.T) {
 
 func TestFrenchDate(t *testing.T) {
 	for in, want := range map[time.Time]string{
-		time.Date(2027, 1, 1, 0, 0, 0, 0, paris):     "vendredi 1er janvier 2027 à 00:00:00",
-		time.Date(2026, 8, 15, 23, 59, 59, 0, paris): "samedi 15 août 2026 à 23:59:59",
-		time.Date(2026, 12, 6, 9, 5, 7, 0, paris):    "dimanche 6 décembre 2026 à 09:05:07",
+		time.Date(2027, 1, 1, 0, 0, 0, 0, clock.Paris):     "vendredi 1er janvier 2027 à 00:00:00",
+		time.Date(2026, 8, 15, 23, 59, 59, 0, clock.Paris): "samedi 15 août 2026 à 23:59:59",
+		time.Date(2026, 12, 6, 9, 5, 7, 0, clock.Paris):    "dimanche 6 décembre 2026 à 09:05:07",
 	} {
 		if got := frenchDate(in); got != want {
 			t.Errorf("frenchDate(%v) = %q, want %q", in, got, want)

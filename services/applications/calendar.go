@@ -12,12 +12,12 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/outbox"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
-	"github.com/guichet/guichet/services/applications/domain"
 )
 
 // callLifecycle is the order of a call's states (DOMAIN.md, "Call").
@@ -78,9 +78,9 @@ func (s *Service) ExtendCall(ctx context.Context, req *appv1.ExtendCallRequest) 
 		}
 		switch {
 		case !now.Before(closes):
-			return status.Errorf(codes.FailedPrecondition, "call %s closed at %s: its deadline can no longer be extended", req.GetName(), domain.ParisTime(closes))
+			return status.Errorf(codes.FailedPrecondition, "call %s closed at %s: its deadline can no longer be extended", req.GetName(), clock.ParisTime(closes))
 		case newCloses.Before(closes):
-			return invalid("closesAt", "may only be extended, never brought forward: the call closes at "+domain.ParisTime(closes)+" (Europe/Paris)")
+			return invalid("closesAt", "may only be extended, never brought forward: the call closes at "+clock.ParisTime(closes)+" (Europe/Paris)")
 		case !newReview.After(newCloses):
 			return invalid("reviewDeadline", "must be after closesAt")
 		case newReview.Before(review):

@@ -10,6 +10,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/pg"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
@@ -38,7 +39,7 @@ func (s *Service) UpdateBeneficiaryAccount(ctx context.Context, req *paymentsv1.
 	if err != nil {
 		return nil, err
 	}
-	iban, bic := domain.NormalizeIBAN(req.GetIban()), strings.ToUpper(strings.TrimSpace(req.GetBic()))
+	iban, bic := bank.NormalizeIBAN(req.GetIban()), strings.ToUpper(strings.TrimSpace(req.GetBic()))
 	var violations []grpcx.Violation
 	if err := domain.CheckIBAN(iban); err != nil {
 		violations = append(violations, grpcx.Violation{Field: "iban", Description: err.Error()})
@@ -99,7 +100,7 @@ func (s *Service) ApproveBeneficiaryAccount(ctx context.Context, req *paymentsv1
 	if err != nil {
 		return nil, err
 	}
-	iban := domain.NormalizeIBAN(req.GetIban())
+	iban := bank.NormalizeIBAN(req.GetIban())
 	p := auth.FromContext(ctx)
 	var out *paymentsv1.Commitment
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {

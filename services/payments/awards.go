@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
@@ -41,7 +42,7 @@ func (s *Service) GetAwardsCsv(ctx context.Context, req *paymentsv1.GetAwardsCsv
 			err := r.Scan(&c.Application, &c.Title, &c.BeneficiaryName, &c.Siret, &c.RNA, &c.AmountCents, &c.BudgetCents, &created,
 				&c.DueDates, &c.Tranches)
 			// A convention's date is its French calendar day.
-			c.ConventionDate = created.In(domain.Paris)
+			c.ConventionDate = created.In(clock.Paris)
 			return c, err
 		})
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/guichet/guichet/platform/clock"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	"github.com/guichet/guichet/services/payments/domain"
 )
@@ -57,7 +58,7 @@ func TestAwardsCSV(t *testing.T) {
 	require.Equal(t, "text/csv; charset=utf-8", body.GetContentType())
 	records := checkSCDL(t, body.GetData())
 	require.Len(t, records, 3, "one row per beneficiary above 23 000 €:\n%s", body.GetData())
-	day := f.clk.Now().In(domain.Paris).Format(time.DateOnly)
+	day := f.clk.Now().In(clock.Paris).Format(time.DateOnly)
 	require.Equal(t, []string{"DINUM", "13002526500013", day, call + "/applications/a1", "Société Données & Territoires",
 		"23350001600040", "W751234567", "Prédire les défaillances d'entreprises", "400000.00", "aide en numéraire", "échelonné",
 		"2027-01-15_2028-03-31", "", "non", "0.50", call}, records[1])

@@ -14,6 +14,7 @@ import (
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/ids"
 	"github.com/guichet/guichet/platform/pg"
@@ -170,7 +171,7 @@ func parseGrant(req *paymentsv1.CommitGrantRequest) (grant, error) {
 	g.beneficiary = domain.Beneficiary{
 		Name:  strings.TrimSpace(b.GetName()),
 		Siret: strings.TrimSpace(b.GetSiret()),
-		IBAN:  domain.NormalizeIBAN(b.GetIban()),
+		IBAN:  bank.NormalizeIBAN(b.GetIban()),
 		BIC:   strings.ToUpper(strings.TrimSpace(b.GetBic())),
 	}
 	if g.beneficiary.Name == "" {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/guichet/guichet/platform/auth"
+	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/clock"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	"github.com/guichet/guichet/services/payments/domain"
@@ -72,7 +73,7 @@ var DevelopmentDebtor = Debtor{Name: "DINUM", IBAN: "FR7630006000011234567890189
 // Validate checks the debtor's account, so that a misconfiguration shows at start-up rather than
 // when the first payment file is asked for.
 func (d Debtor) Validate() error {
-	if err := domain.CheckIBAN(domain.NormalizeIBAN(d.IBAN)); err != nil {
+	if err := domain.CheckIBAN(bank.NormalizeIBAN(d.IBAN)); err != nil {
 		return err
 	}
 	if d.BIC != "" {

@@ -164,7 +164,7 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 	if err := json.Unmarshal(raw, &d.Ranking); err != nil {
 		return nil, fmt.Errorf("ranking of %s: %w", c.ID, err)
 	}
-	d.RankTime = paris(rankTime)
+	d.RankTime = clock.ParisTime(rankTime)
 	d.Envelope, d.Selected = money.Euros(d.Ranking.EnvelopeCents), money.Euros(d.Ranking.SelectedCents)
 
 	rows, err := q.Query(ctx, `SELECT reviewer, sign_time FROM declarations WHERE call = $1 ORDER BY reviewer`, c.ID)
@@ -176,7 +176,7 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 		at  time.Time
 	)
 	if _, err := pgx.ForEachRow(rows, []any{&who, &at}, func() error {
-		d.Declarations = append(d.Declarations, struct{ Reviewer, SignTime string }{who, paris(at)})
+		d.Declarations = append(d.Declarations, struct{ Reviewer, SignTime string }{who, clock.ParisTime(at)})
 		return nil
 	}); err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 	}
 	var app, reason string
 	if _, err := pgx.ForEachRow(rows, []any{&app, &who, &reason, &at}, func() error {
-		d.Deports = append(d.Deports, struct{ Application, Reviewer, Reason, Time string }{app, who, reason, paris(at)})
+		d.Deports = append(d.Deports, struct{ Application, Reviewer, Reason, Time string }{app, who, reason, clock.ParisTime(at)})
 		return nil
 	}); err != nil {
 		return nil, err
@@ -218,9 +218,6 @@ func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes,
 	}
 	return &reviewv1.Minutes{Name: d.Call + "/minutes", Html: html.String(), Text: text.String()}, nil
 }
-
-// paris writes an instant as the minutes give it: French local time.
-func paris(t time.Time) string { return t.In(clock.Paris).Format("2006-01-02 15:04:05 MST") }
 
 // GetMinutes returns the call's signed minutes, or minutes generated now from its records while
 // they are unsigned.

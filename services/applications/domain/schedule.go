@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/grant"
 	"github.com/guichet/guichet/platform/money"
 )
@@ -48,7 +49,7 @@ func ValidateSchedule(c Content, t Terms) []Violation {
 	// Dates: each parsable, strictly after the previous one and after the closing day.
 	closing := ""
 	if !t.ClosesAt.IsZero() {
-		closing = t.ClosesAt.In(paris).Format(time.DateOnly)
+		closing = t.ClosesAt.In(clock.Paris).Format(time.DateOnly)
 	}
 	previous := ""
 	for i, m := range ms {

@@ -6,9 +6,6 @@ import (
 	"github.com/guichet/guichet/platform/bank"
 )
 
-// NormalizeIBAN removes white space and upper-cases an IBAN as people write it.
-func NormalizeIBAN(s string) string { return bank.NormalizeIBAN(s) }
-
 // CheckIBAN checks a normalised IBAN (platform/bank: the rule the applications service applies
 // when it is entered), reported as ErrInvalid: a payment file with a wrong IBAN sends public money
 // astray.

@@ -3,11 +3,13 @@ package domain
 import (
 	"errors"
 	"testing"
+
+	"github.com/guichet/guichet/platform/bank"
 )
 
 // The rules are platform/bank's (tested there); the payments service reports a refusal as ErrInvalid.
 func TestBankChecksReportErrInvalid(t *testing.T) {
-	if err := CheckIBAN(NormalizeIBAN(" fr76 3000 6000 0112 3456 7890 189 ")); err != nil {
+	if err := CheckIBAN(bank.NormalizeIBAN(" fr76 3000 6000 0112 3456 7890 189 ")); err != nil {
 		t.Fatalf("CheckIBAN: %v", err)
 	}
 	if err := CheckBIC("BDFEFRPPCCT"); err != nil {

@@ -6,14 +6,11 @@ import (
 	"github.com/guichet/guichet/platform/clock"
 )
 
-// Paris is the time zone of the payment calendar.
-var Paris = clock.Paris
-
 // NextBusinessDay returns the first SEPA business day strictly after the day of now in Paris: the
 // date a payment file made now asks the bank to execute it. SEPA credit transfers settle on TARGET
 // days: not Saturdays, Sundays, 1 January, Good Friday, Easter Monday, 1 May, 25 or 26 December.
 func NextBusinessDay(now time.Time) time.Time {
-	y, m, d := now.In(Paris).Date()
+	y, m, d := now.In(clock.Paris).Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	for {
 		day = day.AddDate(0, 0, 1)

@@ -7,6 +7,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/guichet/guichet/platform/bank"
+	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/services/payments/domain"
 )
 
@@ -99,7 +101,7 @@ func Build(b Batch) ([]byte, error) {
 	doc := Document{CstmrCdtTrfInitn: CustomerCreditTransferInitiation{
 		GrpHdr: GroupHeader{
 			MsgID:    b.MessageID,
-			CreDtTm:  b.CreatedAt.In(domain.Paris).Format("2006-01-02T15:04:05"),
+			CreDtTm:  b.CreatedAt.In(clock.Paris).Format("2006-01-02T15:04:05"),
 			NbOfTxs:  count,
 			CtrlSum:  ctrlSum,
 			InitgPty: PartyName{Nm: name(debtor.Name)},
@@ -143,7 +145,7 @@ func checkID(what, id string) error {
 }
 
 func account(what string, p Party) (Party, error) {
-	p.IBAN = domain.NormalizeIBAN(p.IBAN)
+	p.IBAN = bank.NormalizeIBAN(p.IBAN)
 	if err := domain.CheckIBAN(p.IBAN); err != nil {
 		return p, fmt.Errorf("sepa: %s: %w", what, err)
 	}
