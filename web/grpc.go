@@ -16,23 +16,42 @@ func (c *console) as(r *http.Request, sess session) context.Context {
 	return metadata.AppendToOutgoingContext(r.Context(), "authorization", "Bearer "+sess.Token)
 }
 
+// httpStatus is the HTTP status of a service's answer, for the pages and the event stream alike.
+func httpStatus(code codes.Code) int {
+	switch code {
+	case codes.Unauthenticated:
+		return http.StatusUnauthorized
+	case codes.NotFound:
+		return http.StatusNotFound
+	case codes.PermissionDenied:
+		return http.StatusForbidden
+	case codes.InvalidArgument:
+		return http.StatusBadRequest
+	case codes.FailedPrecondition:
+		return http.StatusConflict
+	default:
+		return http.StatusBadGateway
+	}
+}
+
 // grpcFail turns a service's refusal into a page: the services decide, the console explains.
 func (c *console) grpcFail(w http.ResponseWriter, r *http.Request, sess session, err error) {
 	st := status.Convert(err)
-	switch st.Code() {
-	case codes.Unauthenticated:
+	code := httpStatus(st.Code())
+	switch code {
+	case http.StatusUnauthorized:
 		_ = c.sessions.destroy(r.Context(), w, sess)
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-	case codes.NotFound:
-		c.fail(w, r, http.StatusNotFound, "Cette page n'existe pas ou ne vous est pas accessible.", err)
-	case codes.PermissionDenied:
-		c.fail(w, r, http.StatusForbidden, "Votre rôle ne permet pas cette action.", err)
-	case codes.InvalidArgument:
-		c.fail(w, r, http.StatusBadRequest, "Saisie refusée : "+st.Message(), err)
-	case codes.FailedPrecondition:
-		c.fail(w, r, http.StatusConflict, "Action impossible pour l'instant : "+st.Message(), err)
+	case http.StatusNotFound:
+		c.fail(w, r, code, "Cette page n'existe pas ou ne vous est pas accessible.", err)
+	case http.StatusForbidden:
+		c.fail(w, r, code, "Votre rôle ne permet pas cette action.", err)
+	case http.StatusBadRequest:
+		c.fail(w, r, code, "Saisie refusée : "+st.Message(), err)
+	case http.StatusConflict:
+		c.fail(w, r, code, "Action impossible pour l'instant : "+st.Message(), err)
 	default:
-		c.fail(w, r, http.StatusBadGateway, "Un service est momentanément indisponible.", err)
+		c.fail(w, r, code, "Un service est momentanément indisponible.", err)
 	}
 }
 

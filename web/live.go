@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/guichet/guichet/platform/auth"
@@ -101,15 +100,7 @@ func (c *console) juryEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := c.progressOf(as, callID)
 	if err != nil {
-		code := http.StatusBadGateway
-		switch status.Code(err) {
-		case codes.NotFound:
-			code = http.StatusNotFound
-		case codes.PermissionDenied, codes.FailedPrecondition:
-			code = http.StatusForbidden
-		case codes.Unauthenticated:
-			code = http.StatusUnauthorized
-		}
+		code := httpStatus(status.Code(err))
 		http.Error(w, http.StatusText(code), code)
 		return
 	}

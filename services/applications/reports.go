@@ -25,23 +25,33 @@ import (
 func (s *Service) CreateReport(ctx context.Context, req *appv1.CreateReportRequest) (*appv1.MilestoneReport, error) {
 	p := auth.FromContext(ctx)
 	in := req.GetReport()
+	seq := int(in.GetSequence())
+	// The payments service is asked before the transaction, with a deadline of its own, so that no
+	// row stays locked during a network call; the payments service refuses the report again if the
+	// tranche is certified meanwhile (MarkReportSubmitted).
+	a, err := s.load(ctx, nil, p, req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	if err := reportable(a, seq); err != nil {
+		return nil, err
+	}
+	checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = s.checkReportOpen(checkCtx, a.name(), seq)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
 	var out *appv1.MilestoneReport
-	err := pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
 		a, err := s.load(ctx, tx, p, req.GetParent())
 		if err != nil {
 			return err
 		}
-		if a.State != domain.Funded {
-			return status.Errorf(codes.FailedPrecondition, "application %s is %s: milestone reports are filed for funded projects", a.name(), a.State)
-		}
-		n := len(a.Content.Milestones)
-		seq := int(in.GetSequence())
-		if seq > n {
-			return invalid("report.sequence", fmt.Sprintf("the project has %d milestones: a report is for milestone 2 to %d (the advance needs none)", n, n))
-		}
-		if err := s.checkReportOpen(ctx, a.name(), seq); err != nil {
+		if err := reportable(a, seq); err != nil {
 			return err
 		}
+		n := len(a.Content.Milestones)
 		now := s.now()
 		r := &appv1.MilestoneReport{
 			Name:         a.name() + "/reports/" + ids.New(),
@@ -68,6 +78,17 @@ func (s *Service) CreateReport(ctx context.Context, req *appv1.CreateReportReque
 			Payload: flow.ReportSubmitted{Report: r.Name, Sequence: seq}})
 	})
 	return out, err
+}
+
+// reportable checks that a takes a report for milestone seq: a funded project, a milestone it has.
+func reportable(a *application, seq int) error {
+	if a.State != domain.Funded {
+		return status.Errorf(codes.FailedPrecondition, "application %s is %s: milestone reports are filed for funded projects", a.name(), a.State)
+	}
+	if n := len(a.Content.Milestones); seq > n {
+		return invalid("report.sequence", fmt.Sprintf("the project has %d milestones: a report is for milestone 2 to %d (the advance needs none)", n, n))
+	}
+	return nil
 }
 
 // checkReportOpen refuses a report for a tranche already certified (or further on): its milestone
