@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -77,6 +78,20 @@ func (s *Service) RecordJuryNotice(ctx context.Context, req *reviewv1.RecordJury
 	now := s.now()
 	var out *reviewv1.JuryNotice
 	err = pg.Tx(ctx, s.pool, pgx.ReadCommitted, func(tx pgx.Tx) error {
+		// The log says who was told: the chair for an escalation, a reviewer for a reminder. A
+		// notice to anyone else is refused, so the audit log cannot state something untrue.
+		c, ok, err := loadCall(ctx, tx, callID, noLock)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("call %s not found", n.GetCall())
+		}
+		if (n.GetKind() == noticeEscalation && n.GetRecipient() != c.Chair) ||
+			(n.GetKind() == noticeReminder && !slices.Contains(c.Reviewers, n.GetRecipient())) {
+			return grpcx.InvalidArgument(grpcx.Violation{Field: "notice.recipient",
+				Description: "an escalation goes to the call's chair, a reminder to one of its reviewers"})
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO jury_notices (call, kind, recipient, email, applications, message_id, send_time)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
 			callID, n.GetKind(), n.GetRecipient(), n.GetEmail(), n.GetApplications(), n.GetMessageId(), now)

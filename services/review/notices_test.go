@@ -114,6 +114,18 @@ func TestOutstandingReviewsAndNotices(t *testing.T) {
 		t.Fatalf("violations = %v", v)
 	}
 
+	// A reminder to someone outside the jury, or an escalation to a reviewer, is refused: the log
+	// would say the chair or a reviewer was told.
+	for _, wrong := range []*reviewv1.JuryNotice{
+		{Call: callName, Kind: "REMINDER", Recipient: "mallory", Email: "m@example.org", Applications: reminder.GetApplications(), MessageId: "m@guichet.localhost"},
+		{Call: callName, Kind: "ESCALATION", Recipient: reminder.GetRecipient(), Email: "r@example.org", Applications: reminder.GetApplications(), MessageId: "e@guichet.localhost"},
+	} {
+		_, err = h.client.RecordJuryNotice(worker, &reviewv1.RecordJuryNoticeRequest{Notice: wrong})
+		if v := fieldViolations(wantCode(t, err, codes.InvalidArgument)); !slices.Equal(v, []string{"notice.recipient"}) {
+			t.Fatalf("%s to %s: violations = %v", wrong.GetKind(), wrong.GetRecipient(), v)
+		}
+	}
+
 	for _, role := range []auth.Role{auth.Reviewer, auth.JuryChair, auth.ProgrammeOfficer, auth.Auditor} {
 		_, err := h.client.ListOutstandingReviews(h.as(role, chair), &reviewv1.ListOutstandingReviewsRequest{Call: callName})
 		wantCode(t, err, codes.PermissionDenied)
