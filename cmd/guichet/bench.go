@@ -31,6 +31,7 @@ func benchCmd() *cobra.Command {
 		profileSeconds, backlog, pgbenchSeconds        int
 		lifecycle                                      int
 		selection, reviewers                           int
+		nice                                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -49,7 +50,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 			var temporal *devstack.Temporal
 			if url == "" && backlog > 0 {
 				// Its own Temporal dev server, which the backlog phase stops and starts again.
-				t, stopTemporal, err := startTemporal(ctx)
+				t, stopTemporal, err := startTemporal(ctx, nice)
 				if err != nil {
 					return err
 				}
@@ -61,7 +62,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 				if temporal != nil {
 					own = temporal.Address
 				}
-				stop, pids, profiles, err := startTargets(&cfg, own, profileDir != "")
+				stop, pids, profiles, err := startTargets(&cfg, own, profileDir != "", nice)
 				pprofs = profiles
 				only = pids
 				if err != nil {
@@ -179,6 +180,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 	cmd.Flags().IntVar(&lifecycle, "lifecycle", 0, "applications taken through the whole lifecycle on a durable stack of the benchmark's own (0: skip)")
 	cmd.Flags().IntVar(&backlog, "backlog", 0, "applications of a second rush made while the benchmark's own Temporal dev server is stopped, then drained (not with --url)")
 	cmd.Flags().IntVar(&pgbenchSeconds, "pgbench-seconds", 10, "length of the pgbench run against the platform's PostgreSQL (0: skip)")
+	cmd.Flags().IntVar(&nice, "nice", backgroundNice, "niceness of the benchmark's own Temporal dev server and worker target: background work, as in guichet dev (0: as the requests)")
 	cmd.Flags().IntVar(&profileSeconds, "profile-seconds", 8, "length of the CPU profiles, from the start of the rush")
 	return cmd
 }
@@ -206,7 +208,7 @@ func runLifecycle(ctx context.Context, n, concurrency int, progress io.Writer) (
 }
 
 // startTemporal starts a Temporal dev server of the benchmark's own (in-memory store) on free ports.
-func startTemporal(ctx context.Context) (*devstack.Temporal, func(), error) {
+func startTemporal(ctx context.Context, nice int) (*devstack.Temporal, func(), error) {
 	bin, err := devstack.TemporalBinary()
 	if err != nil {
 		return nil, nil, err
@@ -223,7 +225,7 @@ func startTemporal(ctx context.Context) (*devstack.Temporal, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := devstack.StartTemporal(ctx, bin, dir, port, ui, "")
+	t, err := devstack.StartTemporal(ctx, bin, dir, port, ui, "", nice)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,7 +253,7 @@ func waitReady(ctx context.Context, p bench.Platform, timeout time.Duration) err
 // startTargets runs each target as its own process of this binary on free ports, on the
 // components of the environment (GUICHET_TEST_* under `guichet testenv`), and points cfg at them.
 // A temporal address, when given, replaces the environment's. With profile, each target also serves its Go profiles on a loopback port (pprofs: target → address).
-func startTargets(cfg *config.Config, temporal string, profile bool) (stop func(), pids bench.Only, pprofs map[string]string, err error) {
+func startTargets(cfg *config.Config, temporal string, profile bool, nice int) (stop func(), pids bench.Only, pprofs map[string]string, err error) {
 	for env, field := range map[string]*string{"GUICHET_TEST_POSTGRES_URL": &cfg.PostgresURL, "GUICHET_TEST_REDIS_URL": &cfg.RedisURL,
 		"GUICHET_TEST_TEMPORAL_ADDRESS": &cfg.TemporalAddress, "GUICHET_TEST_SMTP_ADDR": &cfg.SMTPAddr} {
 		if v := os.Getenv(env); v != "" {
@@ -292,6 +294,7 @@ func startTargets(cfg *config.Config, temporal string, profile bool) (stop func(
 		}
 	}
 	f := fleet.New(fleet.Options{Bin: exe, Env: append(os.Environ(), cfg.Environ()...), Logs: dir,
+		Nice: map[server.Target]int{server.Worker: nice},
 		Args: func(t server.Target) []string {
 			if a, ok := pprofs[string(t)]; ok {
 				return []string{"--pprof=" + a}

@@ -64,6 +64,8 @@ func devCmd() *cobra.Command {
 				MailpitBin:      mailpit,
 				MailpitSMTPPort: envPort("GUICHET_DEV_SMTP_PORT", 1025),
 				MailpitHTTPPort: envPort("GUICHET_DEV_MAILPIT_PORT", 8025),
+				// Background work on a shared machine: requests get the CPU first (decision 0021).
+				Nice: backgroundNice,
 			})
 			if err != nil {
 				return err
@@ -155,8 +157,14 @@ func seedDemo(ctx context.Context, cfg config.Config) error {
 	return err
 }
 
+// backgroundNice is the niceness of the components whose work can wait when the whole platform
+// shares one machine: the Temporal dev server, the workflow worker and the mail server
+// (docs/decisions/0021).
+const backgroundNice = 10
+
 func testenvCmd() *cobra.Command {
-	return &cobra.Command{
+	var nice int
+	cmd := &cobra.Command{
 		Use:   "testenv -- COMMAND [ARGS...]",
 		Short: "Run a command beside throwaway PostgreSQL, Redis, Temporal and mailpit, then stop them whatever happened",
 		Args:  cobra.MinimumNArgs(1),
@@ -178,7 +186,7 @@ func testenvCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, TemporalBin: bin, MailpitBin: mailpit})
+			stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, TemporalBin: bin, MailpitBin: mailpit, Nice: nice})
 			if err != nil {
 				return err
 			}
@@ -213,4 +221,6 @@ func testenvCmd() *cobra.Command {
 			}
 		},
 	}
+	cmd.Flags().IntVar(&nice, "nice", 0, "run Temporal and mailpit as background work at this niceness (make bench: the same as guichet dev)")
+	return cmd
 }

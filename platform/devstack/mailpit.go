@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -24,8 +23,8 @@ type Mailpit struct {
 // StartMailpit starts bin (bin/mailpit, built by `make tools`) with SMTP on smtpPort and the web UI
 // and API on httpPort. dbFile "" keeps the messages in a temporary file deleted at exit, without
 // the default limit of 500 messages (a test run sends more). Extra flags follow (tests start one
-// with STARTTLS).
-func StartMailpit(ctx context.Context, bin, dir string, smtpPort, httpPort int, dbFile string, extra ...string) (*Mailpit, error) {
+// with STARTTLS). nice > 0 runs it as background work at that niceness (see Command).
+func StartMailpit(ctx context.Context, bin, dir string, smtpPort, httpPort int, dbFile string, nice int, extra ...string) (*Mailpit, error) {
 	m := &Mailpit{SMTPAddr: fmt.Sprintf("127.0.0.1:%d", smtpPort), URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort)}
 	args := []string{"--smtp", m.SMTPAddr, "--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		// No network but the loopback: no update check, no reverse DNS of the client.
@@ -38,7 +37,11 @@ func StartMailpit(ctx context.Context, bin, dir string, smtpPort, httpPort int, 
 		args = append(args, "--max", "0")
 	}
 	args = append(args, extra...)
-	proc, err := startProcess("mailpit", exec.Command(bin, args...), syscall.SIGTERM, filepath.Join(dir, "mailpit.log"))
+	cmd, err := Command(nice, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := startProcess("mailpit", cmd, syscall.SIGTERM, filepath.Join(dir, "mailpit.log"))
 	if err != nil {
 		return nil, fmt.Errorf("%w (build it with `make tools`)", err)
 	}

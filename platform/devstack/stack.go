@@ -23,6 +23,8 @@ type Options struct {
 	// Durable keeps fsync on, the Temporal store in Dir/temporal.db and the mailbox in
 	// Dir/mailpit.db (development); tests turn it off.
 	Durable bool
+	// Nice > 0 runs Temporal and mailpit as background work at that niceness (see Command).
+	Nice int
 }
 
 // Stack is the running components.
@@ -70,14 +72,14 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.Durable {
 		dbFile = filepath.Join(o.Dir, "temporal.db")
 	}
-	if s.Temporal, err = StartTemporal(ctx, o.TemporalBin, o.Dir, o.TemporalPort, o.TemporalUIPort, dbFile); err != nil {
+	if s.Temporal, err = StartTemporal(ctx, o.TemporalBin, o.Dir, o.TemporalPort, o.TemporalUIPort, dbFile, o.Nice); err != nil {
 		return s, err
 	}
 	mailbox := ""
 	if o.Durable {
 		mailbox = filepath.Join(o.Dir, "mailpit.db")
 	}
-	if s.Mailpit, err = StartMailpit(ctx, o.MailpitBin, o.Dir, o.MailpitSMTPPort, o.MailpitHTTPPort, mailbox); err != nil {
+	if s.Mailpit, err = StartMailpit(ctx, o.MailpitBin, o.Dir, o.MailpitSMTPPort, o.MailpitHTTPPort, mailbox, o.Nice); err != nil {
 		return s, err
 	}
 	return s, nil

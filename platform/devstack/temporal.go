@@ -3,7 +3,6 @@ package devstack
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -19,23 +18,29 @@ type Temporal struct {
 	args    []string
 	bin     string
 	logFile string
+	nice    int
 }
 
-// StartTemporal starts `temporal server start-dev` from bin. dbFile "" keeps its store in memory.
-func StartTemporal(ctx context.Context, bin, dir string, port, uiPort int, dbFile string) (*Temporal, error) {
+// StartTemporal starts `temporal server start-dev` from bin. dbFile "" keeps its store in memory;
+// nice > 0 runs it as background work at that niceness (see Command).
+func StartTemporal(ctx context.Context, bin, dir string, port, uiPort int, dbFile string, nice int) (*Temporal, error) {
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", itoa(port), "--ui-port", itoa(uiPort),
 		"--namespace", "default", "--log-level", "warn", "--log-format", "json"}
 	if dbFile != "" {
 		args = append(args, "--db-filename", dbFile)
 	}
 	t := &Temporal{Address: fmt.Sprintf("127.0.0.1:%d", port), UIURL: fmt.Sprintf("http://127.0.0.1:%d", uiPort),
-		args: args, bin: bin, logFile: filepath.Join(dir, "temporal.log")}
+		args: args, bin: bin, logFile: filepath.Join(dir, "temporal.log"), nice: nice}
 	return t, t.Start(ctx)
 }
 
 // Start starts the server again after Stop (same ports, same store file).
 func (t *Temporal) Start(ctx context.Context) error {
-	proc, err := startProcess("temporal", exec.Command(t.bin, t.args...), syscall.SIGTERM, t.logFile)
+	cmd, err := Command(t.nice, t.bin, t.args...)
+	if err != nil {
+		return err
+	}
+	proc, err := startProcess("temporal", cmd, syscall.SIGTERM, t.logFile)
 	if err != nil {
 		return fmt.Errorf("%w (build it with `make tools`)", err)
 	}

@@ -16,6 +16,15 @@ import (
 	"github.com/guichet/guichet/platform/clock"
 )
 
+// Mailer sends messages from one address: a *Sender, which the workflows' activities take through
+// this interface so that their tests can put a refusing relay in its place.
+type Mailer interface {
+	From() *mail.Address
+	Send(ctx context.Context, m Message) error
+}
+
+var _ Mailer = (*Sender)(nil)
+
 // Sender sends messages through one SMTP server.
 type Sender struct {
 	cfg   Config

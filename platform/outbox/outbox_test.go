@@ -145,7 +145,7 @@ func TestRelayWaitsWhileTemporalIsDown(t *testing.T) {
 	port, _ := devstack.FreePort()
 	ui, _ := devstack.FreePort()
 	ctx := context.Background()
-	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db")
+	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,13 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/mail"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
+	"github.com/guichet/guichet/workflows/internal/grpcerr"
 )
 
 // Activities call the services over gRPC as the workflow worker (role system). Every call is
@@ -25,15 +24,9 @@ type Activities struct {
 	Review       reviewv1.ReviewServiceClient
 	Payments     paymentsv1.PaymentServiceClient
 	// Mail sends the notifications (a *mail.Sender).
-	Mail Mailer
+	Mail mail.Mailer
 	// ProgrammeOffice is told of overdue milestone reports.
 	ProgrammeOffice *netmail.Address
-}
-
-// Mailer sends messages from one address.
-type Mailer interface {
-	From() *netmail.Address
-	Send(ctx context.Context, m mail.Message) error
 }
 
 // SendReceipt emails the acknowledgement of receipt (CRPA L112-3) to the application's contact.
@@ -85,7 +78,7 @@ func (a *Activities) send(ctx context.Context, m mail.Message) error {
 func (a *Activities) CheckEligibility(ctx context.Context, application string) (Eligibility, error) {
 	app, err := a.Applications.CheckEligibility(ctx, &appv1.CheckEligibilityRequest{Name: application})
 	if err != nil {
-		return Eligibility{}, classify(err)
+		return Eligibility{}, grpcerr.Classify(err)
 	}
 	return Eligibility{State: app.GetState(), Reason: app.GetStateReason()}, nil
 }
@@ -93,11 +86,11 @@ func (a *Activities) CheckEligibility(ctx context.Context, application string) (
 func (a *Activities) applicationAndCall(ctx context.Context, application string) (*appv1.Application, *appv1.Call, error) {
 	app, err := a.Applications.GetApplication(ctx, &appv1.GetApplicationRequest{Name: application})
 	if err != nil {
-		return nil, nil, classify(err)
+		return nil, nil, grpcerr.Classify(err)
 	}
 	call, err := a.Calls.GetCall(ctx, &appv1.GetCallRequest{Name: app.GetCall()})
 	if err != nil {
-		return nil, nil, classify(err)
+		return nil, nil, grpcerr.Classify(err)
 	}
 	return app, call, nil
 }
@@ -119,7 +112,7 @@ func (a *Activities) AssignReviewers(ctx context.Context, application string) (A
 	}
 	resp, err := a.Review.AssignReviewers(ctx, req)
 	if err != nil {
-		return Assigned{}, classify(err)
+		return Assigned{}, grpcerr.Classify(err)
 	}
 	out := Assigned{}
 	for _, as := range resp.GetAssignments() {
@@ -131,7 +124,7 @@ func (a *Activities) AssignReviewers(ctx context.Context, application string) (A
 // RecordDecision records a state the workflow reached.
 func (a *Activities) RecordDecision(ctx context.Context, in DecisionInput) error {
 	_, err := a.Applications.RecordDecision(ctx, &appv1.RecordDecisionRequest{Name: in.Application, State: in.State, Reason: in.Reason})
-	return classify(err)
+	return grpcerr.Classify(err)
 }
 
 // CommitGrant opens the call's budget if needed and commits the grant with its tranches.
@@ -142,7 +135,7 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 	}
 	if _, err := a.Payments.OpenCallBudget(ctx, &paymentsv1.OpenCallBudgetRequest{Call: call.GetName(), EnvelopeCents: call.GetEnvelopeCents(),
 		AdvanceMaxPercent: call.GetAdvanceMaxPercent(), InterimMaxPercent: call.GetInterimMaxPercent()}); err != nil {
-		return Committed{}, classify(err)
+		return Committed{}, grpcerr.Classify(err)
 	}
 	req := &paymentsv1.CommitGrantRequest{
 		Application: application, AmountCents: app.GetRequestedAmountCents(),
@@ -155,7 +148,7 @@ func (a *Activities) CommitGrant(ctx context.Context, application string) (Commi
 	}
 	c, err := a.Payments.CommitGrant(ctx, req)
 	if err != nil {
-		return Committed{}, classify(err)
+		return Committed{}, grpcerr.Classify(err)
 	}
 	out := Committed{AmountCents: c.GetAmountCents()}
 	for _, t := range c.GetTranches() {
@@ -173,24 +166,11 @@ func beneficiaryName(app *appv1.Application) string {
 	return app.GetApplicant().GetLegalName()
 }
 
-// classify makes the errors that a retry cannot fix non-retryable, so the workflow fails fast and
-// visibly instead of retrying a refusal forever.
-func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	switch status.Code(err) {
-	case codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated, codes.FailedPrecondition, codes.AlreadyExists:
-		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
-	}
-	return err
-}
-
 // MarkReportSubmitted tells the payments service that a tranche's milestone report was filed, so
 // the programme officer may certify it.
 func (a *Activities) MarkReportSubmitted(ctx context.Context, in ReportInput) error {
 	_, err := a.Payments.MarkReportSubmitted(ctx, &paymentsv1.MarkReportSubmittedRequest{Name: in.Tranche, Report: in.Report})
-	return classify(err)
+	return grpcerr.Classify(err)
 }
 
 // UpdateBeneficiaryAccount records the applicant's corrected bank account in the payments service,
@@ -198,7 +178,7 @@ func (a *Activities) MarkReportSubmitted(ctx context.Context, in ReportInput) er
 func (a *Activities) UpdateBeneficiaryAccount(ctx context.Context, in AccountInput) error {
 	_, err := a.Payments.UpdateBeneficiaryAccount(ctx, &paymentsv1.UpdateBeneficiaryAccountRequest{
 		Name: in.Application + "/commitment", Iban: in.IBAN, Bic: in.BIC})
-	return classify(err)
+	return grpcerr.Classify(err)
 }
 
 // ReminderLead is how long before a milestone's due date its report is reminded.
@@ -232,7 +212,7 @@ func (a *Activities) SendReportReminder(ctx context.Context, in ReminderInput) e
 	}
 	app, err := a.Applications.GetApplication(ctx, &appv1.GetApplicationRequest{Name: in.Application})
 	if err != nil {
-		return classify(err)
+		return grpcerr.Classify(err)
 	}
 	ms := app.GetMilestones()
 	if in.Sequence < 2 || in.Sequence > len(ms) {
@@ -266,7 +246,7 @@ func (a *Activities) SendReportReminder(ctx context.Context, in ReminderInput) e
 func (a *Activities) RecordWithdrawal(ctx context.Context, in WithdrawalInput) error {
 	_, err := a.Review.RecordWithdrawal(ctx, &reviewv1.RecordWithdrawalRequest{Application: in.Application, Withdrawn: in.Withdrawn,
 		ReleasedCents: in.ReleasedCents, Reason: in.Reason})
-	return classify(err)
+	return grpcerr.Classify(err)
 }
 
 // SendDecision emails the applicant's contact the decision on its application, with the feedback
@@ -285,7 +265,7 @@ func (a *Activities) SendDecision(ctx context.Context, in DecisionNotice) (Decis
 	}
 	f, err := a.Review.GetFeedback(ctx, &reviewv1.GetFeedbackRequest{Name: in.Application + "/feedback"})
 	if err != nil {
-		return DecisionSent{}, classify(err)
+		return DecisionSent{}, grpcerr.Classify(err)
 	}
 	if f.GetDecision() != in.Decision {
 		return DecisionSent{Skipped: fmt.Sprintf("the decision %s was superseded by %s", in.Decision, f.GetDecision())}, nil

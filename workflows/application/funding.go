@@ -2,7 +2,11 @@ package application
 
 import (
 	"encoding/json"
+	"errors"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/guichet/guichet/platform/flow"
@@ -32,12 +36,36 @@ func FundingWorkflow(ctx workflow.Context, in FundingStarted) (Outcome, error) {
 var fundingSignals = []string{flow.SignalAgreementSigned, flow.SignalTrancheChanged, flow.SignalReportSubmitted,
 	flow.SignalBankAccountChanged, flow.SignalWithdrawn}
 
+// fundingOptions start a project's FundingWorkflow under its id, funding/<application>, at most
+// once: a grant is committed and paid by one funding run only, so a second start for the same
+// application is refused by Temporal, whether the first run completed, failed, was cancelled or
+// terminated (REJECT_DUPLICATE; ALLOW_DUPLICATE_FAILED_ONLY would start a failed funding again
+// on its own, after tranches may have been paid). A child cannot be started while one with its id
+// runs, whatever the policy. The parent closing (terminated, reset) terminates its child: without
+// the parent no signal reaches it any more. Neither option is compared when a history is replayed
+// (only the child's workflow type is), so the histories recorded before replay unchanged
+// (decision 0022).
+func fundingOptions(application string) workflow.ChildWorkflowOptions {
+	return workflow.ChildWorkflowOptions{
+		WorkflowID:            flow.FundingWorkflowID(application),
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
+	}
+}
+
 // fundInChild runs the funding phase as the project's FundingWorkflow and forwards it the funding
-// signals until it ends; its outcome is the application's.
+// signals until it ends; its outcome is the application's. When Temporal refuses the start because
+// the project's funding already ran (a parent reset or retried after its child started), the
+// application's workflow fails, naming the funding workflow, rather than fund the grant twice: a
+// person decides, from both histories, what is left to do.
 func (w *applicationWorkflow) fundInChild(ctx workflow.Context) (Outcome, error) {
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: flow.FundingWorkflowID(w.in.Application)})
-	child := workflow.ExecuteChildWorkflow(cctx, flow.FundingWorkflowType, FundingStarted{Application: w.in.Application})
+	opts := fundingOptions(w.in.Application)
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), flow.FundingWorkflowType, FundingStarted{Application: w.in.Application})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if alreadyStarted(err) {
+			return Outcome{}, temporal.NewNonRetryableApplicationError(
+				"the funding workflow "+opts.WorkflowID+" already ran for this application: it is not started twice", "FundingAlreadyStarted", err)
+		}
 		return Outcome{}, err
 	}
 	var (
@@ -74,4 +102,12 @@ func (w *applicationWorkflow) forward(ctx workflow.Context, child workflow.Child
 	if err := child.SignalChildWorkflow(ctx, name, payload).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("signal not passed on to the funding workflow", "signal", name, "error", err)
 	}
+}
+
+// alreadyStarted reports a child start refused because its id is taken: Temporal answers
+// ChildWorkflowExecutionAlreadyStartedError, its test environment the service's error.
+func alreadyStarted(err error) bool {
+	var child *temporal.ChildWorkflowExecutionAlreadyStartedError
+	var service *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &child) || errors.As(err, &service)
 }

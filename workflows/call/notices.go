@@ -7,12 +7,11 @@ import (
 	"slices"
 
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/guichet/guichet/platform/mail"
 	appv1 "github.com/guichet/guichet/proto/gen/guichet/applications/v1"
 	reviewv1 "github.com/guichet/guichet/proto/gen/guichet/review/v1"
+	"github.com/guichet/guichet/workflows/internal/grpcerr"
 )
 
 // Kinds of jury notices, as the review service records them.
@@ -21,12 +20,6 @@ const (
 	KindEscalation = "ESCALATION"
 )
 
-// Mailer sends messages from one address (a *mail.Sender).
-type Mailer interface {
-	From() *netmail.Address
-	Send(ctx context.Context, m mail.Message) error
-}
-
 // NoticesSent says what a reminder or escalation activity did, by jury member's subject.
 type NoticesSent struct {
 	Sent []string `json:"sent,omitempty"`
@@ -34,6 +27,9 @@ type NoticesSent struct {
 	Already []string `json:"already,omitempty"`
 	// Without a contact email: not mailed (the chair sees the missing reviews in the console).
 	NoContact []string `json:"noContact,omitempty"`
+	// Refused for good by the mail relay (a 5xx answer: no such mailbox, say): not retried, not
+	// recorded as sent. Kept in the activity's result, so the call's history shows who was not told.
+	Refused []string `json:"refused,omitempty"`
 }
 
 // notice is one email a reminder or escalation activity has to send.
@@ -121,11 +117,11 @@ func (a *Activities) notify(ctx context.Context, name, kind string) (NoticesSent
 	}
 	c, err := a.Calls.GetCall(ctx, &appv1.GetCallRequest{Name: name})
 	if err != nil {
-		return done, permanent(err)
+		return done, grpcerr.Classify(err)
 	}
 	out, err := a.Review.ListOutstandingReviews(ctx, &reviewv1.ListOutstandingReviewsRequest{Call: name})
 	if err != nil {
-		return done, permanent(err)
+		return done, grpcerr.Classify(err)
 	}
 	var todo []notice
 	if kind == KindReminder {
@@ -161,6 +157,7 @@ func (a *Activities) notify(ctx context.Context, name, kind string) (NoticesSent
 			if mail.Permanent(err) {
 				// The relay refuses this address: the others are still told.
 				logger.WarnContext(ctx, "jury notice refused by the mail relay", "call", name, "kind", kind, "member", n.Recipient, "error", err)
+				done.Refused = append(done.Refused, n.Recipient)
 				continue
 			}
 			return done, err
@@ -171,7 +168,7 @@ func (a *Activities) notify(ctx context.Context, name, kind string) (NoticesSent
 		}
 		if _, err := a.Review.RecordJuryNotice(ctx, &reviewv1.RecordJuryNoticeRequest{Notice: &reviewv1.JuryNotice{
 			Call: name, Kind: kind, Recipient: n.Recipient, Email: email, Applications: apps, MessageId: m.ID}}); err != nil {
-			return done, permanent(err)
+			return done, grpcerr.Classify(err)
 		}
 		done.Sent = append(done.Sent, n.Recipient)
 	}
@@ -183,13 +180,4 @@ func (a *Activities) logger() *slog.Logger {
 		return a.Logger
 	}
 	return slog.Default()
-}
-
-// permanent marks the errors a retry cannot cure.
-func permanent(err error) error {
-	switch status.Code(err) {
-	case codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated:
-		return temporal.NewNonRetryableApplicationError(err.Error(), status.Code(err).String(), err)
-	}
-	return err
 }

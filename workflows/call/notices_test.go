@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/guichet/guichet/platform/flow"
 	"github.com/guichet/guichet/platform/mail"
@@ -26,10 +25,7 @@ type step struct {
 func runCalendar(t *testing.T, start time.Time, cal flow.CallCalendar, ext *flow.CallCalendar, extendAt, rankAt time.Duration) []step {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowType})
-	env.RegisterActivity(&Activities{})
-	env.SetStartTime(start)
+	env := callEnv(&s, start)
 	var got []step
 	at := func() time.Duration { return env.Now().Sub(start).Round(time.Second) }
 	env.OnActivity(acts.AdvanceCall, mock.Anything, mock.Anything).Return(func(_ context.Context, in Advance) error {

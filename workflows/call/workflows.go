@@ -98,6 +98,9 @@ func (w *callWorkflow) notify(ctx workflow.Context, activity func(context.Contex
 	if len(sent.NoContact) > 0 {
 		workflow.GetLogger(ctx).Warn("jury members without contact email", "call", w.cal.Call, "members", sent.NoContact)
 	}
+	if len(sent.Refused) > 0 {
+		workflow.GetLogger(ctx).Warn("jury notices refused by the mail relay", "call", w.cal.Call, "members", sent.Refused)
+	}
 }
 
 func (w *callWorkflow) advance(ctx workflow.Context, state string) error {

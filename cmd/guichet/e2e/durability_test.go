@@ -25,7 +25,7 @@ func TestSubmissionWhileTemporalIsDown(t *testing.T) {
 	ui, _ := devstack.FreePort()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db")
+	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

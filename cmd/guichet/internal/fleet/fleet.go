@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
+	"github.com/guichet/guichet/platform/devstack"
 )
 
 // Options say how to run the targets.
@@ -28,6 +29,8 @@ type Options struct {
 	// a target must survive the loss of a component it depends on, so each such exit is counted
 	// (UnexpectedExits) for the caller to report as a defect.
 	Restart bool
+	// Nice gives the targets that run as background work their niceness (devstack.Command).
+	Nice map[server.Target]int
 }
 
 // Fleet is the set of running targets.
@@ -81,7 +84,11 @@ func (f *Fleet) startLocked(t server.Target) error {
 	if f.o.Args != nil {
 		args = append(args, f.o.Args(t)...)
 	}
-	cmd := exec.Command(f.o.Bin, args...)
+	cmd, err := devstack.Command(f.o.Nice[t], f.o.Bin, args...)
+	if err != nil {
+		_ = log.Close()
+		return err
+	}
 	cmd.Env, cmd.Stdout, cmd.Stderr = f.o.Env, log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/cmd/guichet/internal/server"
+	"github.com/guichet/guichet/platform/devstack"
 )
 
 // The test binary stands in for guichet: with GUICHET_FLEET_HELPER set it prints its arguments to
@@ -16,6 +17,7 @@ import (
 func TestMain(m *testing.M) {
 	if mode := os.Getenv("GUICHET_FLEET_HELPER"); mode != "" {
 		fmt.Println(strings.Join(os.Args[1:], " "))
+		fmt.Printf("niceness %d\n", ownNiceness())
 		if mode == "crash" && strings.Contains(strings.Join(os.Args, " "), "--target=worker") {
 			os.Exit(3)
 		}
@@ -25,6 +27,36 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// ownNiceness is this process's niceness (-100 if unreadable: no test expects it).
+func ownNiceness() int {
+	n, err := devstack.Niceness(os.Getpid())
+	if err != nil {
+		return -100
+	}
+	return n
+}
+
+// TestBackgroundTargetsRunNiced: a target given a niceness runs at it, the others as this process.
+func TestBackgroundTargetsRunNiced(t *testing.T) {
+	f := New(Options{Bin: os.Args[0], Env: append(os.Environ(), "GUICHET_FLEET_HELPER=serve"), Logs: t.TempDir(),
+		Nice: map[server.Target]int{server.Worker: 10}})
+	t.Cleanup(f.StopAll)
+	if err := f.StartAll(); err != nil {
+		t.Fatal(err)
+	}
+	own := ownNiceness()
+	for _, tg := range server.Order {
+		want := own
+		if tg == server.Worker {
+			want = min(own+10, 19)
+		}
+		waitFor(t, fmt.Sprintf("%s at niceness %d", tg, want), func() bool {
+			data, _ := os.ReadFile(f.LogFile(tg))
+			return strings.Contains(string(data), fmt.Sprintf("niceness %d\n", want))
+		})
+	}
 }
 
 func fleet(t *testing.T, mode string, restart bool) *Fleet {
