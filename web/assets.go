@@ -37,34 +37,73 @@ var pages = func() map[string]*template.Template {
 	return out
 }()
 
-// staticAsset is one file of static/, kept with its gzip form and a content hash as its ETag.
+// staticAsset is one served file, kept with its gzip form (when worth compressing) and a content
+// hash as its ETag.
 type staticAsset struct {
 	plain, gz   []byte
 	etag, ctype string
 }
 
-// staticHandler serves static/ compressed (gzip when accepted) and cached by browsers for a day,
-// revalidated by ETag.
-func staticHandler() http.Handler {
-	files := map[string]staticAsset{}
-	_ = fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := assets.ReadFile(p)
-		if err != nil {
-			return err
-		}
+// newStaticAsset prepares the file served as name: its content type from the extension
+// (application/octet-stream when unknown), its ETag, and its gzip form when the type compresses.
+func newStaticAsset(name string, data []byte) staticAsset {
+	a := staticAsset{plain: data, ctype: mime.TypeByExtension(path.Ext(name))}
+	if a.ctype == "" {
+		a.ctype = "application/octet-stream"
+	}
+	if compressible(a.ctype) {
 		var gz bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 		_, _ = zw.Write(data)
 		_ = zw.Close()
-		sum := sha256.Sum256(data)
-		files["/"+p] = staticAsset{plain: data, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
-			ctype: mime.TypeByExtension(path.Ext(p))}
-		return nil
-	})
-	return serveAssets(files)
+		a.gz = gz.Bytes()
+	}
+	sum := sha256.Sum256(data)
+	a.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
+	return a
+}
+
+// compressible says whether gzip pays for a content type: text (CSS, JavaScript, SVG) does;
+// fonts and images are compressed already (woff2 is Brotli inside), so gzip would only cost.
+func compressible(ctype string) bool {
+	mt, _, _ := mime.ParseMediaType(ctype)
+	return strings.HasPrefix(mt, "text/") || mt == "image/svg+xml" || mt == "application/javascript" || mt == "application/json"
+}
+
+// assetHandler serves the named files of fsys under urlPrefix (the file "a/b.css" as
+// urlPrefix+"a/b.css"), read once now; any other path is 404.
+func assetHandler(fsys fs.FS, urlPrefix string, names []string) (http.Handler, error) {
+	files := make(map[string]staticAsset, len(names))
+	for _, n := range names {
+		data, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		files[urlPrefix+n] = newStaticAsset(n, data)
+	}
+	return serveAssets(files), nil
+}
+
+// staticHandler serves the console's embedded static/ folder under /static/.
+func staticHandler() http.Handler {
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err)
+	}
+	var names []string
+	if err := fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, p)
+		}
+		return err
+	}); err != nil {
+		panic(err) // embedded at build time: it cannot fail to read
+	}
+	h, err := assetHandler(static, "/static/", names)
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 // serveAssets serves files by URL path, cached by browsers for a day and revalidated by ETag,

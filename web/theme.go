@@ -1,17 +1,11 @@
 package web
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"mime"
 	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 )
@@ -59,40 +53,10 @@ func dsfrDist(dir string) (string, error) {
 // dsfrHandler serves DSFR's CSS and fonts under /static/dsfr/, read once at start, compressed
 // (CSS) and cached like the console's own assets. Nothing else of the folder is served.
 func dsfrHandler(dist string) (http.Handler, error) {
-	files := map[string]staticAsset{}
 	root := os.DirFS(dist)
-	add := func(p string) error {
-		data, err := fs.ReadFile(root, p)
-		if err != nil {
-			return err
-		}
-		a := staticAsset{plain: data, ctype: mime.TypeByExtension(path.Ext(p))}
-		if a.ctype == "" {
-			a.ctype = "application/octet-stream"
-		}
-		if strings.HasSuffix(p, ".css") {
-			var gz bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-			_, _ = zw.Write(data)
-			_ = zw.Close()
-			a.gz = gz.Bytes()
-		}
-		sum := sha256.Sum256(data)
-		a.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
-		files["/static/dsfr/"+p] = a
-		return nil
-	}
-	if err := add("dsfr.min.css"); err != nil {
-		return nil, err
-	}
 	fonts, err := fs.Glob(root, "fonts/*.woff*")
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range fonts {
-		if err := add(f); err != nil {
-			return nil, err
-		}
-	}
-	return serveAssets(files), nil
+	return assetHandler(root, "/static/dsfr/", append([]string{"dsfr.min.css"}, fonts...))
 }

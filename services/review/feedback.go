@@ -55,8 +55,10 @@ func (s *Service) GetFeedback(ctx context.Context, req *reviewv1.GetFeedbackRequ
 func feedback(ctx context.Context, tx pgx.Tx, c call, application string) (*reviewv1.Feedback, error) {
 	out := &reviewv1.Feedback{Application: application, OverallThreshold: c.OverallThreshold}
 	var decided time.Time
-	err := tx.QueryRow(ctx, `SELECT decision, reason, rank, rank_time FROM decisions WHERE application = $1`, application).
-		Scan(&out.Decision, &out.Reason, &out.Rank, &decided)
+	// The rank comes from the last ranking below, as the minutes show it: the decision keeps the
+	// rank of the run that first decided it, which a later run before the signature may change.
+	err := tx.QueryRow(ctx, `SELECT decision, reason, rank_time FROM decisions WHERE application = $1`, application).
+		Scan(&out.Decision, &out.Reason, &decided)
 	if errors.Is(err, pgx.ErrNoRows) {
 		var known bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM applications WHERE name = $1 AND call = $2)`, application, c.ID).Scan(&known); err != nil {

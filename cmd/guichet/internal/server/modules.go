@@ -61,17 +61,13 @@ func services(d *deps) map[Target]service {
 					return nil, err
 				}
 				closers = append(closers, closeRegistry)
-				readers, closeReaders, err := juryReaders(d)
+				jury, closeReview, err := reviewLinks(d)
 				if err != nil {
 					release()
 					return nil, err
 				}
-				closers = append(closers, closeReaders)
-				opts.Readers = readers
-				// The same connection, as the platform, gives applicants their decision feedback.
-				if f, ok := readers.(applications.FeedbackSource); ok {
-					opts.Feedback = f
-				}
+				closers = append(closers, closeReview)
+				opts.Readers, opts.Feedback = jury.readers, jury.feedback
 				tranches, closeTranches, err := paymentTranches(d)
 				if err != nil {
 					release()
@@ -111,10 +107,19 @@ func (r reviewReaders) MayRead(ctx context.Context, application string, reader a
 	return resp.GetAllowed(), nil
 }
 
-// Feedback fetches an application's decision feedback for the applications service, which has
-// already checked that the caller may see the application.
-func (r reviewReaders) Feedback(ctx context.Context, feedback string) (*reviewv1.Feedback, error) {
+// reviewFeedback fetches an application's decision feedback from the review service, as the
+// platform itself, for the applications service, which has already checked that the caller may
+// see the application.
+type reviewFeedback struct{ client reviewv1.ReviewServiceClient }
+
+func (r reviewFeedback) Feedback(ctx context.Context, feedback string) (*reviewv1.Feedback, error) {
 	return r.client.GetFeedback(ctx, &reviewv1.GetFeedbackRequest{Name: feedback})
+}
+
+// reviewSide is what the applications service asks the review service, over one connection.
+type reviewSide struct {
+	readers  applications.Readers
+	feedback applications.FeedbackSource
 }
 
 // dialAsSystem connects to a service as the platform itself (role system), for what one service
@@ -133,14 +138,16 @@ func dialAsSystem(d *deps, addr, without string) (*grpc.ClientConn, func(), erro
 	return conn, func() { _ = conn.Close() }, nil
 }
 
-// juryReaders connects the applications service to the review service for jury reading; without
-// service credentials the jury reads nothing.
-func juryReaders(d *deps) (applications.Readers, func(), error) {
-	conn, closeConn, err := dialAsSystem(d, d.cfg.ReviewAddr, "jury members cannot read files")
+// reviewLinks connects the applications service to the review service for jury reading and the
+// applicants' decision feedback. Without service credentials both are missing, and the warning
+// says so: nobody of the jury reads files and feedback answers Unavailable.
+func reviewLinks(d *deps) (reviewSide, func(), error) {
+	conn, closeConn, err := dialAsSystem(d, d.cfg.ReviewAddr, "jury members cannot read files and applicants get no decision feedback")
 	if conn == nil {
-		return nil, closeConn, err
+		return reviewSide{}, closeConn, err
 	}
-	return reviewReaders{client: reviewv1.NewReviewServiceClient(conn)}, closeConn, nil
+	client := reviewv1.NewReviewServiceClient(conn)
+	return reviewSide{readers: reviewReaders{client: client}, feedback: reviewFeedback{client: client}}, closeConn, nil
 }
 
 // trancheStates reads a project's tranches from the payments service, as the platform itself.
