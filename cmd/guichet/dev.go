@@ -64,7 +64,7 @@ func devCmd() *cobra.Command {
 				MailpitBin:      mailpit,
 				MailpitSMTPPort: envPort("GUICHET_DEV_SMTP_PORT", 1025),
 				MailpitHTTPPort: envPort("GUICHET_DEV_MAILPIT_PORT", 8025),
-				// Background work on a shared machine: requests get the CPU first (decision 0021).
+				// Background work on a shared machine: requests get the CPU first (decision 0023).
 				Nice: backgroundNice,
 			})
 			if err != nil {
@@ -159,7 +159,7 @@ func seedDemo(ctx context.Context, cfg config.Config) error {
 
 // backgroundNice is the niceness of the components whose work can wait when the whole platform
 // shares one machine: the Temporal dev server, the workflow worker and the mail server
-// (docs/decisions/0021).
+// (docs/decisions/0023).
 const backgroundNice = 10
 
 func testenvCmd() *cobra.Command {

@@ -2,10 +2,18 @@ package auth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -148,4 +156,66 @@ func TestVerifierRemembersTokensUntilTheyExpire(t *testing.T) {
 	if _, err := v.Verify(context.Background(), tok); err == nil {
 		t.Fatal("an expired token was accepted from memory")
 	}
+}
+
+// TestDevIssuerKeyAlgorithms: a new key signs RS256; a key file of an earlier version (ES256)
+// keeps signing tokens that verify; a key file naming another algorithm is refused with the rule.
+func TestDevIssuerKeyAlgorithms(t *testing.T) {
+	iss, v := newIssuer(t)
+	if iss.alg() != jose.RS256 {
+		t.Fatalf("a new key signs %s, want RS256", iss.alg())
+	}
+	tok, err := iss.Mint(Claims{Subject: "alice", Role: "reviewer"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := strings.Split(tok, ".")[0]; !strings.Contains(decodeSegment(t, h), `"alg":"RS256"`) {
+		t.Fatalf("token header %s, want RS256", decodeSegment(t, h))
+	}
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+
+	writeKey := func(k any, alg string) string {
+		t.Helper()
+		data, err := (&jose.JSONWebKey{Key: k, KeyID: "old", Algorithm: alg, Use: "sig"}).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "key.json")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	old, err := LoadDevIssuer(srv.URL, "guichet", writeKey(ec, "ES256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = old.Handler()
+	tok, err = old.Mint(Claims{Subject: "alice", Role: "reviewer"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewVerifier(srv.URL, "guichet").Verify(context.Background(), tok); err != nil {
+		t.Fatalf("a token of an ES256 key file: %v", err)
+	}
+	if _, err := LoadDevIssuer(srv.URL, "guichet", writeKey(ec, "ES384")); err == nil || !strings.Contains(err.Error(), "want RS256 or ES256") {
+		t.Fatalf("an ES384 key file: %v, want a refusal naming the algorithms", err)
+	}
+}
+
+func decodeSegment(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/guichet/guichet/platform/ids"
@@ -195,8 +194,7 @@ func (d *DevIssuer) token(w http.ResponseWriter, r *http.Request) {
 
 // mintID signs the id_token of a grant: its audience is the client, it carries the client's nonce.
 func (d *DevIssuer) mintID(g grant, now time.Time) (string, error) {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: d.key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", d.key.KeyID))
+	signer, err := d.signer()
 	if err != nil {
 		return "", err
 	}

@@ -14,7 +14,7 @@ import (
 // On one machine, the components whose work can wait (the Temporal dev server, the workflow
 // worker, the mail server) run niced as background work: when requests and background work
 // compete for the CPU, the requests get it first and the outbox holds what Temporal has not taken
-// yet; on an idle machine a niced process runs at full speed (docs/decisions/0021). `nice` sets
+// yet; on an idle machine a niced process runs at full speed (docs/decisions/0023). `nice` sets
 // its own niceness then execs bin, so every thread of bin has it from the start.
 func Command(nice int, bin string, args ...string) (*exec.Cmd, error) {
 	if nice == 0 {

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -69,7 +70,17 @@ func tokenAttacks(t *testing.T, sp *securityPlatform, path string) {
 	if err := key.UnmarshalJSON(data); err != nil {
 		t.Fatal(err)
 	}
-	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	// The issuer signs RS256 (its key file names the algorithm); another key of the same kind.
+	alg := jose.SignatureAlgorithm(key.Algorithm)
+	if alg != jose.RS256 {
+		t.Fatalf("the development issuer's key is %s, want RS256", alg)
+	}
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// And a key of the other algorithm the verifier accepts, unknown to the issuer's JWKS.
+	otherEC, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +107,10 @@ func tokenAttacks(t *testing.T, sp *securityPlatform, path string) {
 	}
 	// The control: the suite's own signing reproduces a token the platform accepts, so each
 	// refusal below is due to the one thing changed.
-	a.call(http.MethodGet, path, sign(key.Key, jose.ES256, nil), nil).must(t, http.StatusOK)
+	a.call(http.MethodGet, path, sign(key.Key, alg, nil), nil).must(t, http.StatusOK)
 
 	// alg "none": the signed token's header and payload with the algorithm replaced and no signature.
-	parts := strings.Split(sign(key.Key, jose.ES256, nil), ".")
+	parts := strings.Split(sign(key.Key, alg, nil), ".")
 	header, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT", "kid": key.KeyID})
 	algNone := base64.RawURLEncoding.EncodeToString(header) + "." + parts[1] + "."
 	// HS256 keyed with the public key: the classic algorithm confusion.
@@ -113,14 +124,15 @@ func tokenAttacks(t *testing.T, sp *securityPlatform, path string) {
 		{"alg none", []string{"Bearer " + algNone}},
 		{"alg none without signature dot", []string{"Bearer " + strings.TrimSuffix(algNone, ".")}},
 		{"HS256 with the public key", []string{"Bearer " + hsConfused}},
-		{"signed by another key", []string{"Bearer " + sign(otherKey, jose.ES256, nil)}},
-		{"wrong issuer", []string{"Bearer " + sign(key.Key, jose.ES256, func(c *jwt.Claims) { c.Issuer = "https://evil.example/" })}},
-		{"wrong audience", []string{"Bearer " + sign(key.Key, jose.ES256, func(c *jwt.Claims) { c.Audience = jwt.Audience{"another-api"} })}},
-		{"no audience", []string{"Bearer " + sign(key.Key, jose.ES256, func(c *jwt.Claims) { c.Audience = nil })}},
-		{"expired", []string{"Bearer " + sign(key.Key, jose.ES256, func(c *jwt.Claims) {
+		{"signed by another key", []string{"Bearer " + sign(otherKey, alg, nil)}},
+		{"signed ES256 by a key the issuer does not publish", []string{"Bearer " + sign(otherEC, jose.ES256, nil)}},
+		{"wrong issuer", []string{"Bearer " + sign(key.Key, alg, func(c *jwt.Claims) { c.Issuer = "https://evil.example/" })}},
+		{"wrong audience", []string{"Bearer " + sign(key.Key, alg, func(c *jwt.Claims) { c.Audience = jwt.Audience{"another-api"} })}},
+		{"no audience", []string{"Bearer " + sign(key.Key, alg, func(c *jwt.Claims) { c.Audience = nil })}},
+		{"expired", []string{"Bearer " + sign(key.Key, alg, func(c *jwt.Claims) {
 			c.IssuedAt, c.NotBefore, c.Expiry = jwt.NewNumericDate(now.Add(-2*time.Hour)), jwt.NewNumericDate(now.Add(-2*time.Hour)), jwt.NewNumericDate(now.Add(-time.Hour))
 		})}},
-		{"not yet valid", []string{"Bearer " + sign(key.Key, jose.ES256, func(c *jwt.Claims) {
+		{"not yet valid", []string{"Bearer " + sign(key.Key, alg, func(c *jwt.Claims) {
 			c.NotBefore, c.Expiry = jwt.NewNumericDate(now.Add(time.Hour)), jwt.NewNumericDate(now.Add(2*time.Hour))
 		})}},
 		{"tampered payload", []string{"Bearer " + parts[0] + "." + base64.RawURLEncoding.EncodeToString(

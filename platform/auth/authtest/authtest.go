@@ -5,7 +5,9 @@ package authtest
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,12 +28,41 @@ func New(t testing.TB) *Issuer {
 	t.Helper()
 	srv := httptest.NewServer(nil)
 	t.Cleanup(srv.Close)
-	iss, err := auth.LoadDevIssuer(srv.URL, "guichet", filepath.Join(t.TempDir(), "key.json"))
+	iss, err := auth.LoadDevIssuer(srv.URL, "guichet", keyFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = iss.Handler()
 	return &Issuer{DevIssuer: iss, Verifier: auth.NewVerifier(srv.URL, "guichet"), t: t}
+}
+
+// shared is the signing key of every issuer of a test binary, made once: an RSA key takes about
+// 0.1 s to generate. Issuers stay apart by their URLs, which tokens name and verifiers check.
+var shared struct {
+	once sync.Once
+	key  []byte
+	err  error
+}
+
+// keyFile writes the shared key to a file of the test's own.
+func keyFile(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "key.json")
+	shared.once.Do(func() {
+		made := path + ".new"
+		if _, err := auth.LoadDevIssuer("http://127.0.0.1", "guichet", made); err != nil {
+			shared.err = err
+			return
+		}
+		shared.key, shared.err = os.ReadFile(made)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	if err := os.WriteFile(path, shared.key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // Token mints a token for a role and subject; siret is for applicants.
