@@ -7,8 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,7 +34,10 @@ func (e Entry) FromPrincipal(p auth.Principal) Entry {
 	return e
 }
 
-// chainLock serialises appends to one schema's chain, so no two entries share a predecessor.
+// chainLock serialises appends to one schema's chain, so no two entries share a predecessor. The
+// services share a database and advisory locks are the database's: the lock's second key is the
+// schema's (hashtext(current_schema()), the schema the service's search_path names), so the
+// chains of different services do not wait for one another.
 const chainLock = 0x61756469 // "audi"
 
 // Append writes e after the last entry of the chain, inside tx.
@@ -43,12 +46,17 @@ func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
 }
 
 // AppendAfter sends the statements of the change e records, queued in change (nil: none), then
-// writes e after the last entry of the chain, inside tx. The change's statements, the chain's lock
-// and the read of its last hash travel in one round trip: the server runs them in order, and the
-// read's snapshot (READ COMMITTED: one per statement) is taken once the lock is held, so it sees
-// the entry of the previous holder, committed before its lock was released. The first error of
-// the change's statements is returned as PostgreSQL gave it. The lock is held until the
-// transaction ends: callers append as their last statement.
+// writes e after the last entry of the chain, inside tx, all in one round trip.
+//
+// The chain's lock is held until the transaction ends, and every other change of the schema
+// waits for it: the time it is held bounds the schema's audited changes per second. So it is
+// taken last, by the statement before the entry's INSERT, in the same round trip: the INSERT reads
+// the last hash and completes the entry's hash in PostgreSQL, and the lock is held from there
+// only for the round trip back and the caller's COMMIT (before, also for a round trip to read
+// the last hash and compute the hash here). The INSERT's snapshot (READ COMMITTED: one per
+// statement) is taken once the lock is held, so it sees the entry of the previous holder,
+// committed before its lock was released. The first error of the change's statements is
+// returned as PostgreSQL gave it. Callers append as their last statement.
 func AppendAfter(ctx context.Context, tx pgx.Tx, change *pgx.Batch, e Entry) error {
 	before, err := marshal(e.Before)
 	if err != nil {
@@ -61,30 +69,24 @@ func AppendAfter(ctx context.Context, tx pgx.Tx, change *pgx.Batch, e Entry) err
 	if change == nil {
 		change = &pgx.Batch{}
 	}
+	at := e.At.UTC().Truncate(time.Microsecond)
 	statements := change.Len()
-	change.Queue(`SELECT pg_advisory_xact_lock($1)`, chainLock)
-	change.Queue(`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`)
+	change.Queue(`SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))`, chainLock)
+	// The hash is SHA-256 over the length-prefixed parts (see hash): the previous hash's part is
+	// prefixed here, in SQL, to the bytes of the others, written by rest.
+	change.Queue(`INSERT INTO audit_log (at, actor, role, action, object, before, after, prev_hash, hash)
+		SELECT $1, $2, $3, $4, $5, $6, $7, p.hash,
+			encode(sha256(convert_to(octet_length(p.hash) || ':' || p.hash, 'UTF8') || $8::bytea), 'hex')
+		FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '') AS hash) AS p`,
+		at, e.Actor, e.Role, e.Action, e.Object, before, after, rest(at, e.Actor, e.Role, e.Action, e.Object, before, after))
 	results := tx.SendBatch(ctx, change)
-	for range statements + 1 {
+	for range statements + 2 {
 		if _, err := results.Exec(); err != nil {
 			_ = results.Close()
 			return err
 		}
 	}
-	prev := ""
-	err = results.QueryRow().Scan(&prev)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		_ = results.Close()
-		return err
-	}
-	if err := results.Close(); err != nil {
-		return err
-	}
-	at := e.At.UTC().Truncate(time.Microsecond)
-	h := hash(prev, at, e.Actor, e.Role, e.Action, e.Object, before, after)
-	_, err = tx.Exec(ctx, `INSERT INTO audit_log (at, actor, role, action, object, before, after, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, at, e.Actor, e.Role, e.Action, e.Object, before, after, prev, h)
-	return err
+	return results.Close()
 }
 
 // marshal encodes v in its canonical form (see canonical), the form its hash is computed on.
@@ -108,12 +110,27 @@ func Hash(prev string, at time.Time, actor, role, action, object string, before,
 // hash is Hash of before and after already in canonical form.
 func hash(prev string, at time.Time, actor, role, action, object string, before, after []byte) string {
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(prev), []byte(at.UTC().Format(time.RFC3339Nano)), []byte(actor), []byte(role),
-		[]byte(action), []byte(object), before, after} {
-		_, _ = fmt.Fprintf(h, "%d:", len(part))
-		_, _ = h.Write(part)
-	}
+	_, _ = h.Write(prefixed(nil, []byte(prev)))
+	_, _ = h.Write(rest(at, actor, role, action, object, before, after))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rest is what an entry's hash covers after the previous hash: each part prefixed by its length
+// in bytes and a colon.
+func rest(at time.Time, actor, role, action, object string, before, after []byte) []byte {
+	var b []byte
+	for _, part := range [][]byte{[]byte(at.UTC().Format(time.RFC3339Nano)), []byte(actor), []byte(role),
+		[]byte(action), []byte(object), before, after} {
+		b = prefixed(b, part)
+	}
+	return b
+}
+
+// prefixed appends part to b after its length and a colon.
+func prefixed(b, part []byte) []byte {
+	b = strconv.AppendInt(b, int64(len(part)), 10)
+	b = append(b, ':')
+	return append(b, part...)
 }
 
 // canonical re-encodes JSON so that PostgreSQL's jsonb normalisation (key order, spaces) does not

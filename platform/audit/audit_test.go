@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/guichet/guichet/platform/audit"
 	"github.com/guichet/guichet/platform/pg"
@@ -115,5 +116,46 @@ func TestAppendAfterSendsTheChangeFirst(t *testing.T) {
 	brk, n, err := audit.Verify(ctx, pool)
 	if err != nil || brk != nil || n != 20 || changed != 20 || second != 20 {
 		t.Fatalf("break=%v entries=%d changes=%d (second statement run on %d) err=%v", brk, n, changed, second, err)
+	}
+}
+
+// TestChainsOfTwoSchemasDoNotWaitForEachOther: while a transaction holds one schema's chain, an
+// append to another schema's chain (another service, same database) commits at once, and an
+// append to the same chain waits for the holder's commit.
+func TestChainsOfTwoSchemasDoNotWaitForEachOther(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	one := pgtest.Schema(t, env.PostgresURL, "audit_chain_one", noMigrations)
+	two := pgtest.Schema(t, env.PostgresURL, "audit_chain_two", noMigrations)
+	entry := audit.Entry{At: time.Now(), Actor: "a", Role: "system", Action: "change", Object: "o"}
+	holder, err := one.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Rollback(ctx) }()
+	if err := audit.Append(ctx, holder, entry); err != nil {
+		t.Fatal(err)
+	}
+	appendWithin := func(pool *pgxpool.Pool, d time.Duration) error {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return pg.Tx(ctx, pool, pgx.ReadCommitted, func(tx pgx.Tx) error { return audit.Append(ctx, tx, entry) })
+	}
+	if err := appendWithin(two, 5*time.Second); err != nil {
+		t.Fatalf("another schema's append while the first chain is held: %v", err)
+	}
+	if err := appendWithin(one, 300*time.Millisecond); err == nil {
+		t.Fatal("an append to the held chain committed before the holder did")
+	}
+	if err := holder.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendWithin(one, 5*time.Second); err != nil {
+		t.Fatalf("append after the holder's commit: %v", err)
+	}
+	for _, pool := range []*pgxpool.Pool{one, two} {
+		if brk, n, err := audit.Verify(ctx, pool); err != nil || brk != nil {
+			t.Fatalf("chain of %d entries: break=%v err=%v", n, brk, err)
+		}
 	}
 }
