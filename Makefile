@@ -22,9 +22,9 @@ test-go:
 ## bench: the four stages of docs/performance.md on throwaway components: the deadline rush and its
 ## ceilings (healthz, a plain Go handler, pgbench, raw Temporal starts), a second rush with Temporal
 ## stopped and its backlog drained, the whole lifecycle, selection and assignment at 100,000 × 1,000
-BENCH_FLAGS ?= --applicants 2000 --concurrency 32 --backlog 2000 --lifecycle 200 --selection 100000 --reviewers 1000
+BENCH_FLAGS ?= --applicants 4000 --concurrency 64 --backlog 4000 --lifecycle 200 --selection 100000 --reviewers 1000
 bench: build
-	$(BIN)/guichet testenv --nice 10 -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json --profile artifacts/profiles
+	$(BIN)/guichet testenv --nice 19 -- $(BIN)/guichet bench $(BENCH_FLAGS) --out artifacts/bench.json --profile artifacts/profiles
 
 ## chaos: the lifecycle of CHAOS_APPLICATIONS applications while the worker and the payments service
 ## are SIGKILLed, Temporal and PostgreSQL restarted and Redis stopped; it starts and stops its own

@@ -169,7 +169,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 	}
 	cmd.Flags().StringVar(&url, "url", "", "REST gateway of a running platform (default: start one)")
 	cmd.Flags().IntVar(&applicants, "applicants", 500, "applications created and submitted in the rush")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 32, "applicants at a time")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 64, "applicants at a time")
 	cmd.Flags().IntVar(&healthz, "healthz", 20000, "GET /healthz requests of the gateway baseline")
 	cmd.Flags().IntVar(&starts, "starts", 500, "raw Temporal workflow starts of the Temporal baseline")
 	cmd.Flags().IntVar(&wait, "wait", 600, "seconds to wait for the outbox to start every workflow")

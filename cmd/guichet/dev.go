@@ -160,7 +160,7 @@ func seedDemo(ctx context.Context, cfg config.Config) error {
 // backgroundNice is the niceness of the components whose work can wait when the whole platform
 // shares one machine: the Temporal dev server, the workflow worker and the mail server
 // (docs/decisions/0023).
-const backgroundNice = 10
+const backgroundNice = 19
 
 func testenvCmd() *cobra.Command {
 	var nice int
