@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/guichet/guichet/platform/devstack"
 )
 
 // Process is one process of the platform or of its components, as /proc shows it.
@@ -21,6 +23,8 @@ type Process struct {
 	// binary's code, mapped by each target) count for their share only, so the PSS of several
 	// processes adds up to the memory they use together.
 	PSSMB float64 `json:"pssMb"`
+	// Nice is the process's niceness: background work runs niced (decision 0023).
+	Nice int `json:"nice"`
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux).
@@ -58,6 +62,7 @@ func Processes(patterns map[string]string, only Only) []Process {
 		p.CPUSeconds = cpuSeconds(dir)
 		p.PeakRSSMB, p.RSSMB = memory(dir)
 		p.PSSMB = proportional(dir)
+		p.Nice, _ = devstack.Niceness(pid)
 		out = append(out, p)
 	}
 	return out

@@ -58,6 +58,8 @@ type Usage struct {
 	RSSMB      float64 `json:"rssMb"`
 	PSSMB      float64 `json:"pssMb"`
 	PeakRSSMB  float64 `json:"peakRssMb"`
+	// Nice is the highest niceness of the processes.
+	Nice int `json:"nice"`
 }
 
 // Patterns name the processes of a platform on one machine by their command lines.
@@ -82,9 +84,10 @@ func Aggregate(ps []Process) []Usage {
 	for _, p := range ps {
 		u := by[p.Name]
 		if u == nil {
-			u = &Usage{Name: p.Name}
+			u = &Usage{Name: p.Name, Nice: p.Nice}
 			by[p.Name] = u
 		}
+		u.Nice = max(u.Nice, p.Nice)
 		u.Processes++
 		u.CPUSeconds += p.CPUSeconds
 		u.RSSMB += p.RSSMB
@@ -173,13 +176,13 @@ func (r *Report) Table(w io.Writer) {
 	if s := r.Selection; s != nil {
 		s.rows(f)
 	}
-	f("\nprocess\tCPU s during the run\tpeak RSS MB\n")
+	f("\nprocess\tCPU s during the run\tpeak RSS MB\tniceness\n")
 	rest := map[string]Usage{}
 	for _, u := range r.AtRest {
 		rest[u.Name] = u
 	}
 	for _, u := range r.After {
-		f("%s (%d)\t%.1f\t%.1f\n", u.Name, u.Processes, u.CPUSeconds-rest[u.Name].CPUSeconds, u.PeakRSSMB)
+		f("%s (%d)\t%.1f\t%.1f\t%d\n", u.Name, u.Processes, u.CPUSeconds-rest[u.Name].CPUSeconds, u.PeakRSSMB, u.Nice)
 	}
 	_ = tw.Flush()
 }
