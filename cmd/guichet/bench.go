@@ -104,7 +104,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 				return fmt.Errorf("waiting for the workflows: %w", err)
 			}
 			// The ceilings are measured once the rush's intake is over: nothing of it is left running.
-			if r.Drain.IntakeSeconds, err = p.WaitForIntake(ctx, call, rushEnd, time.Duration(wait)*time.Second); err != nil {
+			if r.Drain.IntakeSeconds, r.Drain.PastIntake, err = p.WaitForIntake(ctx, call, rushEnd, time.Duration(wait)*time.Second); err != nil {
 				return err
 			}
 			if temporal != nil {
@@ -180,7 +180,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 	cmd.Flags().IntVar(&lifecycle, "lifecycle", 0, "applications taken through the whole lifecycle on a durable stack of the benchmark's own (0: skip)")
 	cmd.Flags().IntVar(&backlog, "backlog", 0, "applications of a second rush made while the benchmark's own Temporal dev server is stopped, then drained (not with --url)")
 	cmd.Flags().IntVar(&pgbenchSeconds, "pgbench-seconds", 10, "length of the pgbench run against the platform's PostgreSQL (0: skip)")
-	cmd.Flags().IntVar(&nice, "nice", backgroundNice, "niceness of the benchmark's own Temporal dev server and worker target: background work, as in guichet dev (0: as the requests)")
+	cmd.Flags().IntVar(&nice, "nice", backgroundNice, "niceness of the benchmark's own Temporal dev server and worker target during the rushes and the ceilings: background work, as in guichet dev (0: as the requests; the lifecycle stage runs on a stack of its own, not niced)")
 	cmd.Flags().IntVar(&profileSeconds, "profile-seconds", 8, "length of the CPU profiles, from the start of the rush")
 	return cmd
 }

@@ -158,8 +158,9 @@ func seedDemo(ctx context.Context, cfg config.Config) error {
 }
 
 // backgroundNice is the niceness of the components whose work can wait when the whole platform
-// shares one machine: the Temporal dev server, the workflow worker and the mail server
-// (docs/decisions/0023).
+// shares one machine: the Temporal dev server and the mail server under `guichet dev` (whose
+// targets share one process), and also the worker target under `guichet bench`, which runs each
+// target as its own process (docs/decisions/0023).
 const backgroundNice = 19
 
 func testenvCmd() *cobra.Command {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -55,8 +56,9 @@ func Append(ctx context.Context, tx pgx.Tx, e Entry) error {
 // only for the round trip back and the caller's COMMIT (before, also for a round trip to read
 // the last hash and compute the hash here). The INSERT's snapshot (READ COMMITTED: one per
 // statement) is taken once the lock is held, so it sees the entry of the previous holder,
-// committed before its lock was released. The first error of the change's statements is
-// returned as PostgreSQL gave it. Callers append as their last statement.
+// committed before its lock was released; in a transaction of another isolation level the entry
+// is refused. The first error of the change's statements is returned as PostgreSQL gave it.
+// Callers append as their last statement.
 func AppendAfter(ctx context.Context, tx pgx.Tx, change *pgx.Batch, e Entry) error {
 	before, err := marshal(e.Before)
 	if err != nil {
@@ -77,16 +79,30 @@ func AppendAfter(ctx context.Context, tx pgx.Tx, change *pgx.Batch, e Entry) err
 	change.Queue(`INSERT INTO audit_log (at, actor, role, action, object, before, after, prev_hash, hash)
 		SELECT $1, $2, $3, $4, $5, $6, $7, p.hash,
 			encode(sha256(convert_to(octet_length(p.hash) || ':' || p.hash, 'UTF8') || $8::bytea), 'hex')
-		FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '') AS hash) AS p`,
+		FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '') AS hash) AS p
+		WHERE current_setting('transaction_isolation') = 'read committed'`,
 		at, e.Actor, e.Role, e.Action, e.Object, before, after, rest(at, e.Actor, e.Role, e.Action, e.Object, before, after))
 	results := tx.SendBatch(ctx, change)
-	for range statements + 2 {
+	for range statements + 1 {
 		if _, err := results.Exec(); err != nil {
 			_ = results.Close()
 			return err
 		}
 	}
-	return results.Close()
+	tag, err := results.Exec()
+	if err != nil {
+		_ = results.Close()
+		return err
+	}
+	if err := results.Close(); err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		// A snapshot taken before the lock (REPEATABLE READ, SERIALIZABLE) would not see the
+		// previous holder's entry and would fork the chain for good.
+		return errors.New("audit: an entry is appended in a READ COMMITTED transaction only")
+	}
+	return nil
 }
 
 // marshal encodes v in its canonical form (see canonical), the form its hash is computed on.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -157,5 +158,23 @@ func TestChainsOfTwoSchemasDoNotWaitForEachOther(t *testing.T) {
 		if brk, n, err := audit.Verify(ctx, pool); err != nil || brk != nil {
 			t.Fatalf("chain of %d entries: break=%v err=%v", n, brk, err)
 		}
+	}
+}
+
+// TestAppendRefusedOutsideReadCommitted: in a REPEATABLE READ transaction the snapshot predates the
+// chain's lock, so the entry is refused, with nothing written, rather than fork the chain.
+func TestAppendRefusedOutsideReadCommitted(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	pool := pgtest.Schema(t, env.PostgresURL, "audit_isolation", noMigrations)
+	err := pg.Tx(ctx, pool, pgx.RepeatableRead, func(tx pgx.Tx) error {
+		return audit.Append(ctx, tx, audit.Entry{At: time.Now(), Actor: "a", Role: "system", Action: "x", Object: "o"})
+	})
+	if err == nil || !strings.Contains(err.Error(), "READ COMMITTED") {
+		t.Fatalf("append in REPEATABLE READ: %v, want a refusal naming READ COMMITTED", err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d entries written (%v)", n, err)
 	}
 }

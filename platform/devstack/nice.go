@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// Command returns the command running bin with args at the given niceness (0: this process's).
+// Command returns the command running bin with args niced by nice: `nice -n` adds it to this
+// process's niceness, up to 19 (0: as this process).
 //
 // On one machine, the components whose work can wait (the Temporal dev server, the workflow
 // worker, the mail server) run niced as background work: when requests and background work

@@ -71,7 +71,6 @@ func (c call) member(subject string) bool {
 const callColumns = `call, chair, reviewers, criteria, overall_threshold, envelope_cents, reviewers_per_application,
 	max_load_per_reviewer, seed, tie_break_criteria`
 
-// loadCall reads a call, locking its row when lock is set; ok is false when the call is unknown.
 // rowLock is how loadCall locks the call's row until the transaction ends.
 type rowLock string
 
@@ -84,6 +83,7 @@ const (
 	forUpdate rowLock = " FOR UPDATE"
 )
 
+// loadCall reads a call, locking its row as lock says; ok is false when the call is unknown.
 func loadCall(ctx context.Context, q querier, id string, lock rowLock) (c call, ok bool, err error) {
 	sql := `SELECT ` + callColumns + ` FROM calls WHERE call = $1` + string(lock)
 	var criteria []byte

@@ -20,17 +20,20 @@ func TestWorkerKilledDuringPaymentPaysOnce(t *testing.T) {
 	a := newAPI(t, cfg)
 	p := startProcesses(t, cfg)
 	waitReady(t, a)
-	restarted := make(chan struct{})
+	// The restart's error comes back to the test's goroutine: t.Fatal may not be called from
+	// another one, which could run after the test ended (a stopped fleet refuses the start).
+	restarted := make(chan error, 1)
 	crash := func() {
 		p.Kill(server.Worker)
 		go func() {
 			time.Sleep(2 * time.Second)
-			p.start(server.Worker)
-			close(restarted)
+			restarted <- p.Start(server.Worker)
 		}()
 	}
 	name := scenario(t, a, temporalClient(t, env.TemporalAddress), &mailpit.Client{URL: env.MailpitURL}, crash)
-	<-restarted
+	if err := <-restarted; err != nil {
+		t.Fatalf("restart the worker: %v", err)
+	}
 	finance := a.token(auth.FinanceOfficer, "finance-1", "")
 	tranches := a.call(http.MethodGet, "/v1/"+name+"/tranches", finance, nil).must(t, http.StatusOK)
 	for _, item := range tranches.JSON["tranches"].([]any) {

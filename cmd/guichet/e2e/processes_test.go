@@ -54,13 +54,6 @@ func guichetBinary(t *testing.T) string {
 	return buildOnce.bin
 }
 
-// start starts (or restarts) one target.
-func (p *processes) start(target server.Target) {
-	if err := p.Start(target); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
 func (p *processes) stopAll() {
 	p.StopAll()
 	if p.t.Failed() {

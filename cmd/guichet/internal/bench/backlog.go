@@ -54,7 +54,7 @@ func (p Platform) Backlog(ctx context.Context, call string, n, concurrency int, 
 	if err != nil {
 		return res, fmt.Errorf("waiting for the backlog's workflows: %w", err)
 	}
-	if res.Drain.IntakeSeconds, err = p.WaitForIntake(ctx, call, t, wait); err != nil {
+	if res.Drain.IntakeSeconds, res.Drain.PastIntake, err = p.WaitForIntake(ctx, call, t, wait); err != nil {
 		return res, fmt.Errorf("waiting for the backlog's intake: %w", err)
 	}
 	return res, nil

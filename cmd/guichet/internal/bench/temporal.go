@@ -38,6 +38,9 @@ type Drain struct {
 	// IntakeSeconds from the end of the rush (the restart of Temporal after a backlog) until no
 	// application is left in its intake (receipt, eligibility, assignment).
 	IntakeSeconds float64 `json:"intakeSeconds"`
+	// PastIntake is the applications of the call past their intake (UNDER_REVIEW or INELIGIBLE)
+	// when no application was left in it.
+	PastIntake int `json:"pastIntake"`
 }
 
 // WaitForWorkflows waits until every application has its workflow and reads their start times.

@@ -133,14 +133,17 @@ func TestStopAllWhileATargetWaitsToRestart(t *testing.T) {
 	f := fleet(t, "crash", true)
 	waitFor(t, "the worker's first death", func() bool { return f.UnexpectedExits()[server.Worker] >= 1 })
 	f.StopAll()
+	// The worker of this mode dies at once: a restart would show as another process and another
+	// unexpected exit, not as a live process.
+	f.mu.Lock()
+	before, deaths := f.procs[server.Worker], f.unexpected[server.Worker]
+	f.mu.Unlock()
 	time.Sleep(1500 * time.Millisecond) // past the restart's delay
 	f.mu.Lock()
-	p := f.procs[server.Worker]
+	after, deathsAfter := f.procs[server.Worker], f.unexpected[server.Worker]
 	f.mu.Unlock()
-	select {
-	case <-p.done:
-	default:
-		t.Fatal("a worker was started again after StopAll")
+	if after != before || deathsAfter != deaths {
+		t.Fatalf("a worker was started again after StopAll (process replaced: %v, unexpected exits %d → %d)", after != before, deaths, deathsAfter)
 	}
 	if err := f.Start(server.Worker); err == nil {
 		t.Fatal("a stopped fleet started a target")
