@@ -93,4 +93,8 @@ func TestFeedbackToItsOrganisationOnceDecided(t *testing.T) {
 	source.fail = status.Error(codes.PermissionDenied, "role system may not call GetFeedback")
 	_, err = get(owner)
 	code(t, err, codes.Internal)
+	// A caller that went away is no fault of either service.
+	source.fail = status.Error(codes.Canceled, "context canceled")
+	_, err = get(owner)
+	code(t, err, codes.Canceled)
 }

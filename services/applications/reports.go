@@ -65,17 +65,21 @@ func (s *Service) CreateReport(ctx context.Context, req *appv1.CreateReportReque
 		if r.Deliverables == nil {
 			r.Deliverables = []string{}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO reports (id, application, sequence, summary, deliverables, final, submitted_by, create_time)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, reportID(r.Name), a.ID, seq, r.Summary, r.Deliverables, r.Final, p.Subject, now); err != nil {
+		// The report, the workflow's signal and the audit entry go in one round trip, the entry
+		// last: the chain's lock is then held only until the commit.
+		change := &pgx.Batch{}
+		change.Queue(`INSERT INTO reports (id, application, sequence, summary, deliverables, final, submitted_by, create_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, reportID(r.Name), a.ID, seq, r.Summary, r.Deliverables, r.Final, p.Subject, now)
+		if err := outbox.Queue(ctx, change, outbox.Message{WorkflowID: flow.ApplicationWorkflowID(a.name()), Signal: flow.SignalReportSubmitted,
+			Payload: flow.ReportSubmitted{Report: r.Name, Sequence: seq}}); err != nil {
 			return err
 		}
-		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "report.create", Object: r.Name,
+		if err := audit.AppendAfter(ctx, tx, change, audit.Entry{At: now, Action: "report.create", Object: r.Name,
 			After: map[string]any{"sequence": seq, "final": r.Final, "summary": r.Summary}}.FromPrincipal(p)); err != nil {
 			return err
 		}
 		out = r
-		return outbox.Enqueue(ctx, tx, outbox.Message{WorkflowID: flow.ApplicationWorkflowID(a.name()), Signal: flow.SignalReportSubmitted,
-			Payload: flow.ReportSubmitted{Report: r.Name, Sequence: seq}})
+		return nil
 	})
 	return out, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/grpcx"
 	"github.com/guichet/guichet/platform/ids"
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/platform/pg"
 	"github.com/guichet/guichet/platform/resource"
 	paymentsv1 "github.com/guichet/guichet/proto/gen/guichet/payments/v1"
@@ -112,7 +113,7 @@ func (s *Service) OpenCallBudget(ctx context.Context, req *paymentsv1.OpenCallBu
 		}
 		if b.envelope != req.GetEnvelopeCents() {
 			return status.Errorf(codes.FailedPrecondition, "the budget of %s is already open with an envelope of %s EUR, not %s EUR",
-				req.GetCall(), domain.FormatEuros(b.envelope), domain.FormatEuros(req.GetEnvelopeCents()))
+				req.GetCall(), money.Decimal(b.envelope), money.Decimal(req.GetEnvelopeCents()))
 		}
 		if b.limits != limits {
 			return status.Errorf(codes.FailedPrecondition, "the budget of %s is already open with an advance of at most %d%% and %d%% before the final report, not %d%% and %d%%",
@@ -237,7 +238,7 @@ func (s *Service) CommitGrant(ctx context.Context, req *paymentsv1.CommitGrantRe
 		case err == nil:
 			if existing.agreement != g.amount {
 				return status.Errorf(codes.FailedPrecondition, "%s is already committed for %s EUR, not %s EUR",
-					g.application, domain.FormatEuros(existing.agreement), domain.FormatEuros(g.amount))
+					g.application, money.Decimal(existing.agreement), money.Decimal(g.amount))
 			}
 			out, err = commitmentWithTranches(ctx, tx, existing)
 			return err

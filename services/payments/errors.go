@@ -73,8 +73,9 @@ func (s *Service) fail(ctx context.Context, err error) error {
 		s.logger.ErrorContext(ctx, "payments: invariant held by the database", "constraint", pgErr.ConstraintName, "error", err)
 		return status.Error(codes.FailedPrecondition, "refused by an invariant of the payments ledger: "+pgErr.ConstraintName)
 	}
-	s.logger.ErrorContext(ctx, "payments: internal error", "error", err)
-	return status.Error(codes.Internal, "internal error")
+	// Anything else goes on to the server's edge interceptor (grpcx), which logs it and answers
+	// Unavailable when the database is unreachable and Internal otherwise, without its details.
+	return err
 }
 
 func (s *Service) auditRefusal(ctx context.Context, ref *refusal) {

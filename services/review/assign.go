@@ -45,7 +45,7 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 	cfg := call{
 		ID:               callID,
 		Chair:            req.GetChair(),
-		Reviewers:        req.GetReviewers(),
+		Reviewers:        domain.Jury(req.GetReviewers()),
 		OverallThreshold: req.GetOverallThreshold(),
 		EnvelopeCents:    req.GetEnvelopeCents(),
 		PerApplication:   req.GetReviewersPerApplication(),
@@ -70,8 +70,8 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 	if errors.As(err, &bad) {
 		return nil, invalid("", bad)
 	}
-	if jury := domain.Jury(cfg.Reviewers); len(jury) < int(cfg.PerApplication) {
-		return nil, status.Errorf(codes.FailedPrecondition, "%v: %d needed, %d in the jury", domain.ErrJuryTooSmall, cfg.PerApplication, len(jury))
+	if len(cfg.Reviewers) < int(cfg.PerApplication) {
+		return nil, status.Errorf(codes.FailedPrecondition, "%v: %d needed, %d in the jury", domain.ErrJuryTooSmall, cfg.PerApplication, len(cfg.Reviewers))
 	}
 	app := application{
 		Name:           req.GetApplication(),
@@ -171,7 +171,7 @@ func staff(ctx context.Context, tx pgx.Tx, p auth.Principal, now time.Time, c ca
 		Excluded:       excluded,
 		Seed:           c.Seed,
 	}
-	for _, r := range domain.Jury(c.Reviewers) {
+	for _, r := range c.Reviewers {
 		problem.Reviewers = append(problem.Reviewers, domain.Reviewer{Name: r, Expertise: expertise[r], Load: load[r]})
 	}
 	if len(problem.Reviewers) < missing {

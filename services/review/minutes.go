@@ -149,7 +149,7 @@ func refuseIfSigned(ctx context.Context, q querier, callID, what string) error {
 
 // generateMinutes writes the minutes of the call from the jury's records.
 func generateMinutes(ctx context.Context, q querier, c call) (*reviewv1.Minutes, error) {
-	d := minutesData{Call: resource.CallName(c.ID), Chair: c.Chair, Reviewers: domain.Jury(c.Reviewers)}
+	d := minutesData{Call: resource.CallName(c.ID), Chair: c.Chair, Reviewers: c.Reviewers}
 	var (
 		rankTime time.Time
 		raw      []byte

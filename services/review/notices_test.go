@@ -133,3 +133,35 @@ func TestOutstandingReviewsAndNotices(t *testing.T) {
 		wantCode(t, err, codes.PermissionDenied)
 	}
 }
+
+// TestAJuryListedLooselyIsOneJury: the jury is trimmed and deduplicated when the call is
+// configured, so a reminder to a reviewer named with stray spaces in the call's list is accepted,
+// and the assignments name the same reviewers.
+func TestAJuryListedLooselyIsOneJury(t *testing.T) {
+	h := newHarness(t)
+	req := assignRequest("a1", 10_000_00, 0)
+	req.Reviewers = []string{" reviewer-1", "reviewer-2 ", "reviewer-2", "reviewer-3", ""}
+	assigned := reviewers(h.assign(req))
+	slices.Sort(assigned)
+	if want := []string{"reviewer-1", "reviewer-2", "reviewer-3"}; !slices.Equal(assigned, want) {
+		t.Fatalf("assigned %v, want %v", assigned, want)
+	}
+	worker := h.as(auth.System, "worker")
+	reminder := &reviewv1.JuryNotice{Call: callName, Kind: "REMINDER", Recipient: "reviewer-1", Email: "r1@jury.example.org",
+		Applications: []string{appName("a1")}, MessageId: "reminder.loose@guichet.localhost"}
+	if _, err := h.client.RecordJuryNotice(worker, &reviewv1.RecordJuryNoticeRequest{Notice: reminder}); err != nil {
+		t.Fatalf("reminder to a reviewer of the call: %v", err)
+	}
+	// The same list sent again (the workflow hands the call over with each application) is no
+	// reconfiguration.
+	h.assign(assignRequest("a2", 10_000_00, 1))
+	if n := h.auditCount("call.reconfigured"); n != 1 {
+		t.Fatalf("call reconfigured %d times, want once (the second list differs)", n)
+	}
+	req = assignRequest("a3", 10_000_00, 2)
+	req.Reviewers = append([]string{" reviewer-6 "}, jury...)
+	h.assign(req)
+	if n := h.auditCount("call.reconfigured"); n != 1 {
+		t.Fatalf("the same jury, listed differently, reconfigured the call (%d)", n)
+	}
+}

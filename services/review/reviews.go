@@ -86,28 +86,32 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 			return err
 		}
 		comment := req.GetReview().GetComment()
-		if _, err := tx.Exec(ctx, `INSERT INTO reviews (application, reviewer, scores, comment, total, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			appName, p.Subject, scoresJSON, comment, total, now); err != nil {
+		// The application is locked (seatOf): its staffing read now, plus this review, is what
+		// the commit leaves.
+		staffed, err := staffingOf(ctx, tx, appName)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE assignments SET state = 'REVIEWED' WHERE application = $1 AND reviewer = $2`, appName, p.Subject); err != nil {
-			return err
+		staffed.reviewed++
+		// The review, the assignment's state, the workflow's signal and the audit entry go in one
+		// round trip, the entry last: the chain's lock is then held only until the commit.
+		change := &pgx.Batch{}
+		change.Queue(`INSERT INTO reviews (application, reviewer, scores, comment, total, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			appName, p.Subject, scoresJSON, comment, total, now)
+		change.Queue(`UPDATE assignments SET state = 'REVIEWED' WHERE application = $1 AND reviewer = $2`, appName, p.Subject)
+		if staffed.complete() {
+			if err := outbox.Queue(ctx, change, outbox.Message{
+				WorkflowID: flow.ApplicationWorkflowID(appName),
+				Signal:     flow.SignalReviewsComplete,
+				Payload:    flow.ReviewsComplete{Reviews: staffed.reviewed},
+			}); err != nil {
+				return err
+			}
 		}
 		out = reviewProto(appName, p.Subject, scores, comment, total, now)
-		if err := audit.Append(ctx, tx, audit.Entry{At: now, Action: "review.created", Object: out.GetName(),
+		return audit.AppendAfter(ctx, tx, change, audit.Entry{At: now, Action: "review.created", Object: out.GetName(),
 			Before: map[string]any{"state": "ASSIGNED"},
-			After:  map[string]any{"state": "REVIEWED", "scores": scores, "total": total, "comment": comment}}.FromPrincipal(p)); err != nil {
-			return err
-		}
-		staffed, err := staffingOf(ctx, tx, appName)
-		if err != nil || !staffed.complete() {
-			return err
-		}
-		return outbox.Enqueue(ctx, tx, outbox.Message{
-			WorkflowID: flow.ApplicationWorkflowID(appName),
-			Signal:     flow.SignalReviewsComplete,
-			Payload:    flow.ReviewsComplete{Reviews: staffed.reviewed},
-		})
+			After:  map[string]any{"state": "REVIEWED", "scores": scores, "total": total, "comment": comment}}.FromPrincipal(p))
 	})
 	if err != nil {
 		return nil, s.edge(ctx, err)

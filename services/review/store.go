@@ -28,7 +28,9 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// call is a call's jury, grid and envelope, as the workflow last handed them over.
+// call is a call's jury, grid and envelope, as the workflow last handed them over. Reviewers is
+// the jury as domain.Jury gives it (trimmed, without duplicates, sorted), so a membership test,
+// a reminder and an assignment see the same names.
 type call struct {
 	ID               string             `json:"call"`
 	Chair            string             `json:"chair"`
@@ -101,6 +103,8 @@ func loadCall(ctx context.Context, q querier, id string, lock rowLock) (c call, 
 	if c.Seed == 0 {
 		c.Seed = domain.SeedFor(resource.CallName(id))
 	}
+	// A row written before the jury was normalised on the way in is read as it is now stored.
+	c.Reviewers = domain.Jury(c.Reviewers)
 	return c, true, nil
 }
 
@@ -110,7 +114,7 @@ func (c call) loadCap(n int) int {
 	if c.MaxLoad > 0 {
 		return int(c.MaxLoad)
 	}
-	return domain.DefaultLoadCap(n, int(c.PerApplication), len(domain.Jury(c.Reviewers)))
+	return domain.DefaultLoadCap(n, int(c.PerApplication), len(c.Reviewers))
 }
 
 // signed reports whether subject signed the call's declaration of interests.
@@ -238,8 +242,10 @@ func invalid(prefix string, bad domain.Invalid) error {
 	return grpcx.InvalidArgument(vs...)
 }
 
-// edge gives every error leaving a handler a gRPC code: statuses pass through, anything else is
-// logged and becomes Internal without its details.
+// edge gives the errors leaving a handler that have a meaning here their gRPC code: statuses
+// pass through, the caller's end is Canceled or DeadlineExceeded. Anything else goes on as it is
+// to the server's edge interceptor (grpcx), which logs it and answers Unavailable when the
+// database is unreachable (a retry may succeed) and Internal otherwise, without its details.
 func (s *Service) edge(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -250,8 +256,7 @@ func (s *Service) edge(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return status.FromContextError(ctx.Err()).Err()
 	}
-	s.logger.ErrorContext(ctx, "review service failure", "error", err)
-	return status.Error(codes.Internal, "internal error")
+	return err
 }
 
 func notFound(format string, args ...any) error {

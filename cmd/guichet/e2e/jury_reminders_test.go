@@ -127,17 +127,7 @@ func TestJuryRemindersAndEscalation(t *testing.T) {
 
 	// Each notice went once: reviewer-3 (no contact) got nothing, reviewer-1 nothing if it
 	// scored before the reminder.
-	all, err := mailbox.Search(ctx, `"`+callName+`"`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, m := range all {
-		if strings.HasPrefix(m.MessageID, "review-") {
-			ids = append(ids, m.MessageID)
-		}
-	}
-	slices.Sort(ids)
+	ids := juryNotices(t, ctx, mailbox, callName)
 	want := []string{messageID("review-escalation", "chair-1"), messageID("review-reminder", "reviewer-2")}
 	if scored.After(closes.Add(15 * time.Second)) {
 		want = append(want, messageID("review-reminder", "reviewer-1"))

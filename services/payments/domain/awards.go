@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/guichet/guichet/platform/money"
 )
 
 // AwardsColumns are the columns of the SCDL "subventions" schema 2.1.1, in its order.
@@ -119,7 +121,7 @@ func WriteAwards(w io.Writer, awarder Awarder, scheme string, commitments []Comm
 		}
 		if err := out.Write([]string{
 			awarder.Name, awarder.Siret, r.ConventionDate.Format(time.DateOnly), strings.Join(r.apps, " "),
-			r.BeneficiaryName, r.Siret, r.RNA, Objet(r.titles), FormatEuros(r.AmountCents), "aide en numéraire",
+			r.BeneficiaryName, r.Siret, r.RNA, Objet(r.titles), money.Decimal(r.AmountCents), "aide en numéraire",
 			conditions, period, "", "non", percent, scheme,
 		}); err != nil {
 			return err

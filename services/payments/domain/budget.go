@@ -1,6 +1,10 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/guichet/guichet/platform/money"
+)
 
 // CanCommit checks that committing amount keeps the call's commitments within its envelope
 // (Σ commitments ≤ envelope).
@@ -10,7 +14,7 @@ func CanCommit(envelopeCents, committedCents, amountCents int64) error {
 	}
 	if available := envelopeCents - committedCents; amountCents > available {
 		return fmt.Errorf("%w: committing %s EUR would exceed the envelope; %s EUR available", ErrOverEnvelope,
-			FormatEuros(amountCents), FormatEuros(available))
+			money.Decimal(amountCents), money.Decimal(available))
 	}
 	return nil
 }
@@ -20,7 +24,7 @@ func CanCommit(envelopeCents, committedCents, amountCents int64) error {
 func CanOrder(commitmentCents, engagedCents, trancheCents int64) error {
 	if trancheCents > commitmentCents-engagedCents {
 		return fmt.Errorf("%w: ordering %s EUR would bring the project's payments above its commitment of %s EUR (%s EUR already ordered or paid)",
-			ErrOverCommitment, FormatEuros(trancheCents), FormatEuros(commitmentCents), FormatEuros(engagedCents))
+			ErrOverCommitment, money.Decimal(trancheCents), money.Decimal(commitmentCents), money.Decimal(engagedCents))
 	}
 	return nil
 }

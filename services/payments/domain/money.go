@@ -6,12 +6,8 @@ import (
 	"github.com/guichet/guichet/platform/money"
 )
 
-// FormatEuros writes cents as euros with exactly two decimals and a decimal point ("1234.05"),
-// the form of SEPA amounts (platform/money).
-func FormatEuros(cents int64) string { return money.Decimal(cents) }
-
-// ParseEuros reads an amount written by FormatEuros back into cents, a refusal reported as
-// ErrInvalid naming the amount and the rule it breaks (platform/money).
+// ParseEuros reads an amount written by money.Decimal (the form of SEPA amounts) back into
+// cents, a refusal reported as ErrInvalid naming the amount and the rule it breaks (platform/money).
 func ParseEuros(s string) (int64, error) {
 	cents, err := money.ParseDecimal(s)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/platform/money"
 )
 
 // The amount form and its edge cases are platform/money's (tested there); payments reports a
@@ -15,7 +17,7 @@ func TestParseEurosReportsErrInvalid(t *testing.T) {
 			t.Errorf("ParseEuros(%q) = %v, want ErrInvalid naming the amount", s, err)
 		}
 	}
-	if cents, err := ParseEuros(FormatEuros(-123456)); err != nil || cents != -123456 {
-		t.Errorf("ParseEuros(FormatEuros(-123456)) = %d, %v", cents, err)
+	if cents, err := ParseEuros(money.Decimal(-123456)); err != nil || cents != -123456 {
+		t.Errorf("ParseEuros(money.Decimal(-123456)) = %d, %v", cents, err)
 	}
 }

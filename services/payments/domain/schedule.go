@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/guichet/guichet/platform/grant"
+	"github.com/guichet/guichet/platform/money"
 )
 
 // ScheduleLimits are a call's ceilings on what a grant pays before its final report, in percent of
@@ -78,15 +79,15 @@ func CheckSchedule(amountCents int64, trancheCents []int64, limits ScheduleLimit
 		switch {
 		case b.Rule == grant.SumNotTotal:
 			vs = append(vs, Violation{Field: "tranches", Description: fmt.Sprintf("the tranches sum to %s EUR, not the amount of %s EUR",
-				FormatEuros(b.Cents), FormatEuros(amountCents))})
+				money.Decimal(b.Cents), money.Decimal(amountCents))})
 		case b.Rule == grant.AdvanceAboveLimit:
 			vs = append(vs, Violation{Field: "tranches[0].amountCents", Description: fmt.Sprintf(
 				"the advance of %s EUR is above %d%% of the grant of %s EUR: at most %s EUR",
-				FormatEuros(b.Cents), limits.AdvanceMaxPercent, FormatEuros(amountCents), FormatEuros(grant.PercentOf(amountCents, limits.AdvanceMaxPercent)))})
+				money.Decimal(b.Cents), limits.AdvanceMaxPercent, money.Decimal(amountCents), money.Decimal(grant.PercentOf(amountCents, limits.AdvanceMaxPercent)))})
 		case b.Rule == grant.InterimAboveLimit:
 			vs = append(vs, Violation{Field: fmt.Sprintf("tranches[%d].amountCents", b.Tranche), Description: fmt.Sprintf(
 				"with this tranche %s EUR would be paid before the final report, above %d%% of the grant of %s EUR: at most %s EUR",
-				FormatEuros(b.Cents), limits.InterimMaxPercent, FormatEuros(amountCents), FormatEuros(grant.PercentOf(amountCents, limits.InterimMaxPercent)))})
+				money.Decimal(b.Cents), limits.InterimMaxPercent, money.Decimal(amountCents), money.Decimal(grant.PercentOf(amountCents, limits.InterimMaxPercent)))})
 		}
 	}
 	if len(vs) > 0 {

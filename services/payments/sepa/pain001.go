@@ -9,6 +9,7 @@ import (
 
 	"github.com/guichet/guichet/platform/bank"
 	"github.com/guichet/guichet/platform/clock"
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/services/payments/domain"
 )
 
@@ -86,7 +87,7 @@ func Build(b Batch) ([]byte, error) {
 		}
 		tx := CreditTransferTransaction{
 			PmtID:    PaymentID{EndToEndID: t.EndToEndID},
-			Amt:      Amount{InstdAmt: InstructedAmount{Ccy: "EUR", Value: domain.FormatEuros(t.AmountCents)}},
+			Amt:      Amount{InstdAmt: InstructedAmount{Ccy: "EUR", Value: money.Decimal(t.AmountCents)}},
 			CdtrAgt:  agentOrNil(creditor.BIC),
 			Cdtr:     PartyName{Nm: name(creditor.Name)},
 			CdtrAcct: Account{ID: AccountID{IBAN: creditor.IBAN}},
@@ -97,7 +98,7 @@ func Build(b Batch) ([]byte, error) {
 		txs = append(txs, tx)
 	}
 	count := fmt.Sprint(len(txs))
-	ctrlSum := domain.FormatEuros(total)
+	ctrlSum := money.Decimal(total)
 	doc := Document{CstmrCdtTrfInitn: CustomerCreditTransferInitiation{
 		GrpHdr: GroupHeader{
 			MsgID:    b.MessageID,

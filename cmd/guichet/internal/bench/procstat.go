@@ -62,7 +62,11 @@ func Processes(patterns map[string]string, only Only) []Process {
 		p.CPUSeconds = cpuSeconds(dir)
 		p.PeakRSSMB, p.RSSMB = memory(dir)
 		p.PSSMB = proportional(dir)
-		p.Nice, _ = devstack.Niceness(pid)
+		if p.Nice, err = devstack.Niceness(pid); err != nil {
+			// The process ended while it was being read: what was read of it is partial, and a
+			// niceness of 0 would be a reading nobody made.
+			continue
+		}
 		out = append(out, p)
 	}
 	return out

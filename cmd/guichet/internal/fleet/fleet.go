@@ -64,12 +64,20 @@ func (f *Fleet) StartAll() error {
 }
 
 // Start starts (or starts again) one target. The process is killed if this one dies. A fleet
-// that was stopped starts nothing more.
+// that was stopped starts nothing more, and a target still running is not started twice: the
+// first process would be left running with nobody to stop it.
 func (f *Fleet) Start(t server.Target) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopping {
 		return fmt.Errorf("start %s: the fleet is stopped", t)
+	}
+	if p := f.procs[t]; p != nil {
+		select {
+		case <-p.done:
+		default:
+			return fmt.Errorf("start %s: already running as process %d (kill it first)", t, p.cmd.Process.Pid)
+		}
 	}
 	return f.startLocked(t)
 }

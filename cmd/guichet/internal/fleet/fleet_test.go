@@ -93,6 +93,13 @@ func TestStartKillStartAndStop(t *testing.T) {
 		})
 	}
 	before := f.Pid(server.Worker)
+	// A running target is not started twice: the first process would be orphaned.
+	if err := f.Start(server.Worker); err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("second start of a running worker: %v", err)
+	}
+	if f.Pid(server.Worker) != before {
+		t.Fatalf("worker pid %d after a refused start, %d before", f.Pid(server.Worker), before)
+	}
 	f.Kill(server.Worker)
 	if err := f.Start(server.Worker); err != nil {
 		t.Fatal(err)

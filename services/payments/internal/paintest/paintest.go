@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/guichet/guichet/platform/money"
 	"github.com/guichet/guichet/services/payments/domain"
 	"github.com/guichet/guichet/services/payments/sepa"
 )
@@ -98,7 +99,7 @@ func CheckRules(t testing.TB, doc *sepa.Document) (sumCents int64) {
 	if m.GrpHdr.NbOfTxs != n || m.PmtInf.NbOfTxs != n {
 		t.Errorf("NbOfTxs %s / %s, but %s transfers", m.GrpHdr.NbOfTxs, m.PmtInf.NbOfTxs, n)
 	}
-	if want := domain.FormatEuros(sum); m.GrpHdr.CtrlSum != want || m.PmtInf.CtrlSum != want {
+	if want := money.Decimal(sum); m.GrpHdr.CtrlSum != want || m.PmtInf.CtrlSum != want {
 		t.Errorf("CtrlSum %s / %s, but the transfers sum to %s", m.GrpHdr.CtrlSum, m.PmtInf.CtrlSum, want)
 	}
 	for _, s := range []string{m.GrpHdr.MsgID, m.GrpHdr.InitgPty.Nm, m.PmtInf.PmtInfID, m.PmtInf.Dbtr.Nm} {
