@@ -12,15 +12,17 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // process is a component running as a child process.
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	done chan error
+	name    string
+	cmd     *exec.Cmd
+	logFile string
+	done    chan error
 	// stopSignal asks the component for a clean, fast shutdown.
 	stopSignal os.Signal
 }
@@ -41,7 +43,7 @@ func startProcess(name string, cmd *exec.Cmd, stopSignal os.Signal, logFile stri
 		_ = log.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, done: make(chan error, 1), stopSignal: stopSignal}
+	p := &process{name: name, cmd: cmd, logFile: logFile, done: make(chan error, 1), stopSignal: stopSignal}
 	go func() {
 		p.done <- cmd.Wait()
 		_ = log.Close()
@@ -97,7 +99,7 @@ func waitTCP(ctx context.Context, p *process, addr string) error {
 			return nil
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited before listening on %s (see its log)", p.name, addr)
+			return &exitedError{name: p.name, addr: addr, log: p.logTail(2048)}
 		}
 		select {
 		case <-ctx.Done():
@@ -105,6 +107,39 @@ func waitTCP(ctx context.Context, p *process, addr string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// exitedError is a component that ended before it listened: its log's last lines say why.
+type exitedError struct {
+	name, addr, log string
+}
+
+func (e *exitedError) Error() string {
+	return fmt.Sprintf("%s exited before listening on %s; the end of its log:\n%s", e.name, e.addr, e.log)
+}
+
+// portTaken reports whether err is a component that ended because a port it binds was taken.
+func portTaken(err error) bool {
+	var exited *exitedError
+	return errors.As(err, &exited) && strings.Contains(exited.log, "address already in use")
+}
+
+// logTail is the end of the process's log, at most n bytes.
+func (p *process) logTail(n int64) string {
+	f, err := os.Open(p.logFile)
+	if err != nil {
+		return err.Error()
+	}
+	defer func() { _ = f.Close() }()
+	info, err := f.Stat()
+	if err != nil {
+		return err.Error()
+	}
+	buf := make([]byte, min(n, info.Size()))
+	if _, err := f.ReadAt(buf, info.Size()-int64(len(buf))); err != nil {
+		return err.Error()
+	}
+	return string(buf)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
