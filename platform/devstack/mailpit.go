@@ -37,23 +37,29 @@ func StartMailpit(ctx context.Context, bin, dir string, smtpPort, httpPort int, 
 		args = append(args, "--max", "0")
 	}
 	args = append(args, extra...)
-	cmd, err := Command(nice, bin, args...)
+	err := retryTakenPort(ctx, func() error {
+		cmd, err := Command(nice, bin, args...)
+		if err != nil {
+			return err
+		}
+		proc, err := startProcess("mailpit", cmd, syscall.SIGTERM, filepath.Join(dir, "mailpit.log"))
+		if err != nil {
+			return fmt.Errorf("%w (build it with `make tools`)", err)
+		}
+		m.proc = proc
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := waitTCP(ctx, proc, m.SMTPAddr); err != nil {
+			_ = proc.stop(5 * time.Second)
+			return err
+		}
+		if err := m.waitReady(ctx); err != nil {
+			_ = proc.stop(5 * time.Second)
+			return err
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	proc, err := startProcess("mailpit", cmd, syscall.SIGTERM, filepath.Join(dir, "mailpit.log"))
-	if err != nil {
-		return nil, fmt.Errorf("%w (build it with `make tools`)", err)
-	}
-	m.proc = proc
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := waitTCP(ctx, proc, m.SMTPAddr); err != nil {
-		_ = proc.stop(5 * time.Second)
-		return nil, err
-	}
-	if err := m.waitReady(ctx); err != nil {
-		_ = proc.stop(5 * time.Second)
 		return nil, err
 	}
 	return m, nil
@@ -73,7 +79,7 @@ func (m *Mailpit) waitReady(ctx context.Context) error {
 			}
 		}
 		if m.proc.exited() {
-			return fmt.Errorf("mailpit exited at start (see its log)")
+			return m.proc.exitedEarly("its API was ready at " + m.URL)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -100,8 +101,13 @@ func StartPostgres(ctx context.Context, dir string, port int, durable bool) (*Po
 	return pg, nil
 }
 
-// start runs the server on pg's data directory and port and waits until it accepts connections.
+// start runs the server on pg's data directory and port and waits until it accepts connections,
+// again if its port was taken (retryTakenPort).
 func (pg *Postgres) start(ctx context.Context) error {
+	return retryTakenPort(ctx, func() error { return pg.startOnce(ctx) })
+}
+
+func (pg *Postgres) startOnce(ctx context.Context) error {
 	cmd := exec.Command(pg.cmdPath, pg.args...)
 	if err := asPostgresUser(cmd, pg.Dir); err != nil {
 		return err
@@ -132,7 +138,7 @@ func (pg *Postgres) waitReady(ctx context.Context) error {
 			return conn.Close(ctx)
 		}
 		if pg.proc.exited() {
-			return fmt.Errorf("postgres exited at start (see %s): %w", filepath.Join(filepath.Dir(pg.Dir), "postgres.log"), err)
+			return errors.Join(pg.proc.exitedEarly("accepting connections"), err)
 		}
 		select {
 		case <-ctx.Done():

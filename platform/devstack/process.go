@@ -99,7 +99,7 @@ func waitTCP(ctx context.Context, p *process, addr string) error {
 			return nil
 		}
 		if p.exited() {
-			return &exitedError{name: p.name, addr: addr, log: p.logTail(2048)}
+			return p.exitedEarly("listening on " + addr)
 		}
 		select {
 		case <-ctx.Done():
@@ -109,19 +109,43 @@ func waitTCP(ctx context.Context, p *process, addr string) error {
 	}
 }
 
-// exitedError is a component that ended before it listened: its log's last lines say why.
+// exitedError is a component that ended at its start: its log's last lines say why.
 type exitedError struct {
-	name, addr, log string
+	name, before, log string
 }
 
 func (e *exitedError) Error() string {
-	return fmt.Sprintf("%s exited before listening on %s; the end of its log:\n%s", e.name, e.addr, e.log)
+	return fmt.Sprintf("%s exited before %s; the end of its log:\n%s", e.name, e.before, e.log)
+}
+
+// exitedEarly is the error of p ending before it did what is said (listening on its address,
+// say), with the end of its log.
+func (p *process) exitedEarly(before string) error {
+	return &exitedError{name: p.name, before: before, log: p.logTail(2048)}
 }
 
 // portTaken reports whether err is a component that ended because a port it binds was taken.
 func portTaken(err error) bool {
 	var exited *exitedError
-	return errors.As(err, &exited) && strings.Contains(exited.log, "address already in use")
+	return errors.As(err, &exited) && strings.Contains(strings.ToLower(exited.log), "address already in use")
+}
+
+// retryTakenPort runs start, and again (three times in all) while it fails because a port the
+// component binds was taken: by a process that held it a moment (a parallel test's, say), or
+// that picked it free before the component bound it.
+func retryTakenPort(ctx context.Context, start func() error) error {
+	var err error
+	for range 3 {
+		if err = start(); !portTaken(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // logTail is the end of the process's log, at most n bytes.

@@ -30,8 +30,13 @@ func StartRedis(ctx context.Context, dir string, port int) (*Redis, error) {
 	return r, nil
 }
 
-// start runs the server on r's port and directory and waits for it to listen.
+// start runs the server on r's port and directory and waits for it to listen, again if its port
+// was taken (retryTakenPort).
 func (r *Redis) start(ctx context.Context, bin string) error {
+	return retryTakenPort(ctx, func() error { return r.startOnce(ctx, bin) })
+}
+
+func (r *Redis) startOnce(ctx context.Context, bin string) error {
 	cmd := exec.Command(bin, "--port", itoa(r.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--dir", r.dir)
 	proc, err := startProcess("redis", cmd, syscall.SIGTERM, filepath.Join(r.dir, "redis.log"))

@@ -45,13 +45,6 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			return nil, err
 		}
 	}
-	for _, p := range []*int{&o.PostgresPort, &o.RedisPort, &o.TemporalPort, &o.TemporalUIPort, &o.MailpitSMTPPort, &o.MailpitHTTPPort} {
-		if *p == 0 {
-			if *p, err = FreePort(); err != nil {
-				return nil, err
-			}
-		}
-	}
 	if o.PostgresDir == "" {
 		o.PostgresDir = filepath.Join(o.Dir, "pg")
 	}
@@ -62,7 +55,16 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			s = nil
 		}
 	}()
+	// Each component's free ports are picked just before it starts, once the components before
+	// it hold theirs: the Temporal dev server also binds ports of its own, chosen free as it
+	// starts, and could otherwise take one picked for mailpit.
+	if err = freePorts(&o.PostgresPort); err != nil {
+		return s, err
+	}
 	if s.Postgres, err = StartPostgres(ctx, o.PostgresDir, o.PostgresPort, o.Durable); err != nil {
+		return s, err
+	}
+	if err = freePorts(&o.RedisPort); err != nil {
 		return s, err
 	}
 	if s.Redis, err = StartRedis(ctx, o.Dir, o.RedisPort); err != nil {
@@ -72,6 +74,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.Durable {
 		dbFile = filepath.Join(o.Dir, "temporal.db")
 	}
+	if err = freePorts(&o.TemporalPort, &o.TemporalUIPort); err != nil {
+		return s, err
+	}
 	if s.Temporal, err = StartTemporal(ctx, o.TemporalBin, o.Dir, o.TemporalPort, o.TemporalUIPort, dbFile, o.Nice); err != nil {
 		return s, err
 	}
@@ -79,10 +84,26 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.Durable {
 		mailbox = filepath.Join(o.Dir, "mailpit.db")
 	}
+	if err = freePorts(&o.MailpitSMTPPort, &o.MailpitHTTPPort); err != nil {
+		return s, err
+	}
 	if s.Mailpit, err = StartMailpit(ctx, o.MailpitBin, o.Dir, o.MailpitSMTPPort, o.MailpitHTTPPort, mailbox, o.Nice); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// freePorts gives each zero port a free one.
+func freePorts(ports ...*int) error {
+	for _, p := range ports {
+		if *p == 0 {
+			var err error
+			if *p, err = FreePort(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Stop stops every component that was started.

@@ -2,7 +2,6 @@ package devstack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -37,21 +36,9 @@ func StartTemporal(ctx context.Context, bin, dir string, port, uiPort int, dbFil
 
 // Start starts the server again after Stop (same ports, same store file). The dev server binds
 // ports of its own beside the frontend's, chosen free at its start: one taken meanwhile by
-// another process (a parallel test's, say) ends it at once, and it is started again, up to
-// three times.
+// another process ends it at once, and it is started again (retryTakenPort).
 func (t *Temporal) Start(ctx context.Context) error {
-	var err error
-	for range 3 {
-		if err = t.start(ctx); !portTaken(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(ctx.Err(), err)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-	return err
+	return retryTakenPort(ctx, func() error { return t.start(ctx) })
 }
 
 func (t *Temporal) start(ctx context.Context) error {
