@@ -22,7 +22,10 @@ type process struct {
 	name    string
 	cmd     *exec.Cmd
 	logFile string
-	done    chan error
+	// logStart is the log's size when this process started: the log is appended to across
+	// attempts and restarts, and only what follows is this process's.
+	logStart int64
+	done     chan error
 	// stopSignal asks the component for a clean, fast shutdown.
 	stopSignal os.Signal
 }
@@ -33,6 +36,10 @@ func startProcess(name string, cmd *exec.Cmd, stopSignal os.Signal, logFile stri
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = log, log
+	var logStart int64
+	if info, err := log.Stat(); err == nil {
+		logStart = info.Size()
+	}
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -43,7 +50,7 @@ func startProcess(name string, cmd *exec.Cmd, stopSignal os.Signal, logFile stri
 		_ = log.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, logFile: logFile, done: make(chan error, 1), stopSignal: stopSignal}
+	p := &process{name: name, cmd: cmd, logFile: logFile, logStart: logStart, done: make(chan error, 1), stopSignal: stopSignal}
 	go func() {
 		p.done <- cmd.Wait()
 		_ = log.Close()
@@ -131,12 +138,14 @@ func portTaken(err error) bool {
 }
 
 // retryTakenPort runs start, and again (three times in all) while it fails because a port the
-// component binds was taken: by a process that held it a moment (a parallel test's, say), or
-// that picked it free before the component bound it.
+// component binds was taken: by a process that bound it for a moment, or that picked it free
+// before the component bound it. (A port another server listens on for good is not freed by
+// waiting: the last attempt's error says which port.)
 func retryTakenPort(ctx context.Context, start func() error) error {
+	const attempts = 3
 	var err error
-	for range 3 {
-		if err = start(); !portTaken(err) {
+	for i := range attempts {
+		if err = start(); !portTaken(err) || i == attempts-1 {
 			return err
 		}
 		select {
@@ -148,7 +157,7 @@ func retryTakenPort(ctx context.Context, start func() error) error {
 	return err
 }
 
-// logTail is the end of the process's log, at most n bytes.
+// logTail is the end of what the process wrote to its log, at most n bytes.
 func (p *process) logTail(n int64) string {
 	f, err := os.Open(p.logFile)
 	if err != nil {
@@ -159,8 +168,9 @@ func (p *process) logTail(n int64) string {
 	if err != nil {
 		return err.Error()
 	}
-	buf := make([]byte, min(n, info.Size()))
-	if _, err := f.ReadAt(buf, info.Size()-int64(len(buf))); err != nil {
+	from := max(p.logStart, info.Size()-n)
+	buf := make([]byte, max(info.Size()-from, 0))
+	if _, err := f.ReadAt(buf, from); err != nil {
 		return err.Error()
 	}
 	return string(buf)

@@ -36,7 +36,8 @@ func StartTemporal(ctx context.Context, bin, dir string, port, uiPort int, dbFil
 
 // Start starts the server again after Stop (same ports, same store file). The dev server binds
 // ports of its own beside the frontend's, chosen free at its start: one taken meanwhile by
-// another process ends it at once, and it is started again (retryTakenPort).
+// another process ends it at once, even after its frontend listens, and it is started again
+// (retryTakenPort).
 func (t *Temporal) Start(ctx context.Context) error {
 	return retryTakenPort(ctx, func() error { return t.start(ctx) })
 }
@@ -64,6 +65,10 @@ func (t *Temporal) start(ctx context.Context) error {
 	}
 	defer c.Close()
 	for {
+		// The frontend may listen before the server fails to bind one of its other ports.
+		if proc.exited() {
+			return proc.exitedEarly("it answered on " + t.Address)
+		}
 		if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err == nil {
 			// The default namespace is registered slightly after the frontend answers.
 			if _, err := c.WorkflowService().DescribeNamespace(ctx, describeDefault()); err == nil {

@@ -100,17 +100,21 @@ func read(ctx context.Context, c client.Client, id string) (h history, ok bool, 
 	return h, ok, nil
 }
 
-// awaitHistory waits until the workflow's history holds want's number of signals (with the
-// relay's entries for it all dispatched), then requires it to be want exactly.
+// awaitHistory waits until the relay's entries for the workflow are all dispatched and its
+// history holds want's number of signals, then requires the history to be want exactly.
 func awaitHistory(t *testing.T, c client.Client, pool *pgxpool.Pool, id string, want history) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for {
-		h, ok, err := read(ctx, c, id)
+		// The entries first, then the history: once none is pending, the history holds every
+		// delivery there will be, a repeated one included.
 		var pending int
-		if qerr := pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE workflow_id = $1 AND dispatched_at IS NULL`, id).Scan(&pending); qerr != nil && err == nil {
-			err = qerr
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE workflow_id = $1 AND dispatched_at IS NULL`, id).Scan(&pending)
+		var h history
+		var ok bool
+		if err == nil {
+			h, ok, err = read(ctx, c, id)
 		}
 		if err == nil && ok && pending == 0 && len(h.Signals) >= len(want.Signals) {
 			if h.Type != want.Type || h.Input != want.Input || !slices.Equal(h.Signals, want.Signals) {

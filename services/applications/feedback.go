@@ -50,7 +50,7 @@ func (s *Service) GetApplicationFeedback(ctx context.Context, req *appv1.GetAppl
 	case codes.Unavailable, codes.DeadlineExceeded:
 		return nil, status.Errorf(codes.Unavailable, "the review service could not give the feedback of %s: %v", name, err)
 	case codes.Canceled:
-		// The caller went away (or its deadline passed): no fault of either service.
+		// The caller went away: no fault of either service.
 		return nil, status.Errorf(codes.Canceled, "the request for the feedback of %s was canceled: %v", name, err)
 	}
 	// Anything else is a fault between the two services (the platform's own call refused or

@@ -86,13 +86,15 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 	// The review window lasts an hour: the call's own workflow reminds no one during the test.
 	closes := time.Now().UTC().Add(5 * time.Second)
 	body := smallCall("Jury notices e2e", closes, closes.Add(time.Hour))
-	body["reviewers"] = []string{"reviewer-1", "reviewer-2", "reviewer-3", "reviewer-4"}
-	body["reviewersPerApplication"] = 4
-	// reviewer-2 has no contact email; reviewer-3's domain is refused by the relay.
+	body["reviewers"] = []string{"reviewer-1", "reviewer-2", "reviewer-3", "reviewer-4", "reviewer-5"}
+	body["reviewersPerApplication"] = 5
+	// reviewer-2 has no contact email; reviewer-3's domain is refused by the relay, and
+	// reviewer-5, handled after it, is mailed all the same.
 	body["juryContacts"] = []map[string]any{
 		{"subject": "reviewer-1", "email": "reviewer-1@jury.example.org"},
 		{"subject": "reviewer-3", "email": "reviewer-3@bounce.example"},
 		{"subject": "reviewer-4", "email": "reviewer-4@jury.example.org"},
+		{"subject": "reviewer-5", "email": "reviewer-5@jury.example.org"},
 		{"subject": "chair-1", "email": "chair-1@jury.example.org"},
 	}
 	callName := a.call(http.MethodPost, "/v1/calls?callId=notices-"+ids.New(), officer, body).must(t, http.StatusCreated).str("name")
@@ -111,8 +113,8 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 		}
 		return got
 	}
-	eventually(t, 90*time.Second, "the application assigned to the four reviewers", func() bool {
-		return len(outstanding().GetReviewers()) == 4
+	eventually(t, 90*time.Second, "the application assigned to the five reviewers", func() bool {
+		return len(outstanding().GetReviewers()) == 5
 	})
 	recorded := func(kind string) map[string]string {
 		out := map[string]string{}
@@ -155,11 +157,12 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 	}
 	acts := &call.Activities{Calls: calls, Review: review, Mail: sender, Logger: slog.New(slog.DiscardHandler)}
 	reminderID := mail.DerivedID(sender.From(), "review-reminder", callName, "reviewer-1")
+	lastID := mail.DerivedID(sender.From(), "review-reminder", callName, "reviewer-5")
 	sent, err := acts.RemindReviewers(ctx, callName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSent(t, sent, call.NoticesSent{Sent: []string{"reviewer-1"}, Already: []string{"reviewer-4"},
+	wantSent(t, sent, call.NoticesSent{Sent: []string{"reviewer-1", "reviewer-5"}, Already: []string{"reviewer-4"},
 		NoContact: []string{"reviewer-2"}, Refused: []string{"reviewer-3"}})
 	got, err := box.Await(ctx, "message-id:"+reminderID)
 	if err != nil {
@@ -168,7 +171,8 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 	if len(got.To) != 1 || got.To[0].Address != "reviewer-1@jury.example.org" || !strings.Contains(got.Text, title) {
 		t.Fatalf("reminder to %+v:\n%s", got.To, got.Text)
 	}
-	if r := recorded(call.KindReminder); len(r) != 2 || r["reviewer-1"] != reminderID || r["reviewer-4"] != "earlier@guichet.localhost" {
+	if r := recorded(call.KindReminder); len(r) != 3 || r["reviewer-1"] != reminderID || r["reviewer-5"] != lastID ||
+		r["reviewer-4"] != "earlier@guichet.localhost" {
 		t.Fatalf("reminders recorded %v", r)
 	}
 
@@ -177,7 +181,7 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSent(t, sent, call.NoticesSent{Already: []string{"reviewer-1", "reviewer-4"},
+	wantSent(t, sent, call.NoticesSent{Already: []string{"reviewer-1", "reviewer-4", "reviewer-5"},
 		NoContact: []string{"reviewer-2"}, Refused: []string{"reviewer-3"}})
 
 	escalationID := mail.DerivedID(sender.From(), "review-escalation", callName, "chair-1")
@@ -199,8 +203,8 @@ func TestJuryNoticesThroughTheServices(t *testing.T) {
 		t.Fatalf("escalations recorded %v", r)
 	}
 
-	// The relay holds the reminder and the escalation, once each, and nothing for the refused one.
-	if ids, want := juryNotices(t, ctx, box, callName), []string{escalationID, reminderID}; !slices.Equal(ids, want) {
+	// The relay holds the reminders and the escalation, once each, and nothing for the refused one.
+	if ids, want := juryNotices(t, ctx, box, callName), []string{escalationID, reminderID, lastID}; !slices.Equal(ids, want) {
 		t.Fatalf("jury notices in the relay %v, want %v", ids, want)
 	}
 }
