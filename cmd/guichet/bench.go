@@ -107,6 +107,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 			if r.Drain.IntakeSeconds, r.Drain.PastIntake, err = p.WaitForIntake(ctx, call, rushEnd, time.Duration(wait)*time.Second); err != nil {
 				return err
 			}
+			warnIntake("rush", r.Drain.PastIntake, r.Rush.Submitted)
 			if temporal != nil {
 				b, err := p.Backlog(ctx, call, backlog, concurrency, temporal, tc, time.Duration(wait)*time.Second, func() func() error {
 					return bench.CPUProfiles(ctx, pprofs, profileDir, "backlog", time.Duration(profileSeconds)*time.Second)
@@ -115,6 +116,7 @@ stops them at the end. With --url, it measures a running platform whose developm
 					return err
 				}
 				r.Backlog = &b
+				warnIntake("backlog", b.Drain.PastIntake, r.Rush.Submitted+b.Rush.Submitted)
 			}
 			r.Healthz = p.Healthz(ctx, healthz, concurrency)
 			if r.PlainHandler, err = bench.PlainHandler(ctx, p.HTTP, healthz, concurrency); err != nil {
@@ -217,15 +219,7 @@ func startTemporal(ctx context.Context, nice int) (*devstack.Temporal, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	port, err := devstack.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	ui, err := devstack.FreePort()
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := devstack.StartTemporal(ctx, bin, dir, port, ui, "", nice)
+	t, err := devstack.StartTemporal(ctx, bin, dir, 0, 0, "", nice)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -314,4 +308,12 @@ func startTargets(cfg *config.Config, temporal string, profile bool, nice int) (
 		pids["guichet-"+string(t)] = map[int]bool{f.Pid(t): true}
 	}
 	return stop, pids, pprofs, nil
+}
+
+// warnIntake says, on standard error, when fewer applications of the call passed their intake
+// than were submitted: the intake time printed then covers only those that did.
+func warnIntake(stage string, past, submitted int) {
+	if past < submitted {
+		fmt.Fprintf(os.Stderr, "warning: after the %s, %d of %d submitted applications passed their intake\n", stage, past, submitted)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -20,16 +21,73 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-func newIssuer(t *testing.T) (*DevIssuer, *Verifier) {
+func newIssuer(t testing.TB) (*DevIssuer, *Verifier) {
+	t.Helper()
+	return issuerWithKey(t, filepath.Join(t.TempDir(), "key.json"))
+}
+
+// issuerWithKey serves a development issuer of the key file at path (made if missing) and
+// returns it with a verifier of its tokens.
+func issuerWithKey(t testing.TB, path string) (*DevIssuer, *Verifier) {
 	t.Helper()
 	mux := httptest.NewServer(nil)
 	t.Cleanup(mux.Close)
-	iss, err := LoadDevIssuer(mux.URL, "guichet", filepath.Join(t.TempDir(), "key.json"))
+	iss, err := LoadDevIssuer(mux.URL, "guichet", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux.Config.Handler = iss.Handler()
 	return iss, NewVerifier(mux.URL, "guichet")
+}
+
+// writeKeyFile writes k as a key file of alg, as an earlier version of the issuer left one.
+func writeKeyFile(t testing.TB, k any, alg string) string {
+	t.Helper()
+	data, err := (&jose.JSONWebKey{Key: k, KeyID: "old", Algorithm: alg, Use: "sig"}).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "key.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkVerifyFirstSight measures the check of a token the verifier has not seen yet (each
+// applicant's first request), for the issuer's RS256 and an earlier key file's ES256:
+// go test -run '^$' -bench VerifyFirstSight -benchtime 2000x ./platform/auth/
+func BenchmarkVerifyFirstSight(b *testing.B) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		alg  string
+		path func() string
+	}{
+		{"RS256", func() string { return filepath.Join(b.TempDir(), "key.json") }},
+		{"ES256", func() string { return writeKeyFile(b, ec, "ES256") }},
+	} {
+		b.Run(tc.alg, func(b *testing.B) {
+			iss, v := issuerWithKey(b, tc.path())
+			tokens := make([]string, b.N)
+			for i := range tokens {
+				if tokens[i], err = iss.Mint(Claims{Subject: fmt.Sprintf("applicant-%d", i), Role: "applicant", Siret: "13002526500013"}, time.Hour); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := v.Verify(context.Background(), tokens[0]); err != nil { // discovery and keys fetched once
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 1; i < b.N; i++ {
+				if _, err := v.Verify(context.Background(), tokens[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func TestDevIssuerTokensVerify(t *testing.T) {
@@ -176,18 +234,7 @@ func TestDevIssuerKeyAlgorithms(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	writeKey := func(k any, alg string) string {
-		t.Helper()
-		data, err := (&jose.JSONWebKey{Key: k, KeyID: "old", Algorithm: alg, Use: "sig"}).MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "key.json")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	writeKey := func(k any, alg string) string { return writeKeyFile(t, k, alg) }
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,13 @@ type Mailpit struct {
 }
 
 // StartMailpit starts bin (bin/mailpit, built by `make tools`) with SMTP on smtpPort and the web UI
-// and API on httpPort. dbFile "" keeps the messages in a temporary file deleted at exit, without
+// and API on httpPort, free ports where 0 (SMTPAddr and URL say which). dbFile "" keeps the messages in a temporary file deleted at exit, without
 // the default limit of 500 messages (a test run sends more). Extra flags follow (tests start one
 // with STARTTLS). nice > 0 runs it as background work at that niceness (see Command).
 func StartMailpit(ctx context.Context, bin, dir string, smtpPort, httpPort int, dbFile string, nice int, extra ...string) (*Mailpit, error) {
+	if err := freePorts(&smtpPort, &httpPort); err != nil {
+		return nil, err
+	}
 	m := &Mailpit{SMTPAddr: fmt.Sprintf("127.0.0.1:%d", smtpPort), URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort)}
 	args := []string{"--smtp", m.SMTPAddr, "--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		// No network but the loopback: no update check, no reverse DNS of the client.

@@ -31,20 +31,29 @@ func Command(nice int, bin string, args ...string) (*exec.Cmd, error) {
 	return exec.Command(path, append([]string{"-n", strconv.Itoa(nice), bin}, args...)...), nil
 }
 
-// Niceness reads the niceness of process pid from /proc (field 19 of its stat, counted after the
-// command's name, which may hold spaces).
-func Niceness(pid int) (int, error) {
+// Stat reads /proc/<pid>/stat and returns its fields after the command's name (which may hold
+// spaces): the state is [0], user and system time [11] and [12], the niceness [16].
+func Stat(pid int) ([]string, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	end := bytes.LastIndexByte(data, ')')
 	if end < 0 || end+2 > len(data) {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
 	fields := strings.Fields(string(data[end+2:]))
 	if len(fields) < 17 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields after the name", pid, len(fields))
+		return nil, fmt.Errorf("/proc/%d/stat: %d fields after the name", pid, len(fields))
+	}
+	return fields, nil
+}
+
+// Niceness reads the niceness of process pid from /proc.
+func Niceness(pid int) (int, error) {
+	fields, err := Stat(pid)
+	if err != nil {
+		return 0, err
 	}
 	return strconv.Atoi(fields[16])
 }

@@ -22,6 +22,9 @@ func niceness(t *testing.T, pid int) int {
 // niceness out of 1–19 is refused with the rule.
 func TestCommandRunsAtItsNiceness(t *testing.T) {
 	own := niceness(t, os.Getpid())
+	if own >= 19 {
+		t.Skip("the test already runs at niceness 19: a niced process cannot be told apart")
+	}
 	for _, tc := range []struct {
 		nice, want int
 	}{{0, own}, {10, min(own+10, 19)}, {19, 19}} {

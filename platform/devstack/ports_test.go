@@ -5,31 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// takePort binds a socket to a free port without listening: a server cannot bind the port, and
-// no one answers on it in the server's place. free releases it.
+// takePort holds a port (HoldPort) until the test ends or free is called.
 func takePort(t *testing.T) (port int, free func()) {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	port, free, err := HoldPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var release sync.Once
-	free = func() { release.Do(func() { _ = syscall.Close(fd) }) }
 	t.Cleanup(free)
-	return sa.(*syscall.SockaddrInet4).Port, free
+	return port, free
 }
 
 // TestMailpitWithItsPortTakenSaysSo: mailpit whose API port is taken ends at once; the start is
@@ -42,15 +30,11 @@ func TestMailpitWithItsPortTakenSaysSo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	smtp, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	api, _ := takePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	_, err = StartMailpit(ctx, bin, dir, smtp, api, "", 0)
+	_, err = StartMailpit(ctx, bin, dir, 0, api, "", 0)
 	if !portTaken(err) {
 		t.Fatalf("with its API port taken: %v", err)
 	}
@@ -71,16 +55,12 @@ func TestTemporalStartsAgainOnceItsPortIsFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	port, free := takePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	dir := t.TempDir()
-	_, err = StartTemporal(ctx, bin, dir, port, ui, "", 0)
+	_, err = StartTemporal(ctx, bin, dir, port, 0, "", 0)
 	if !portTaken(err) || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("with its port taken for good: %v", err)
 	}
@@ -100,7 +80,7 @@ func TestTemporalStartsAgainOnceItsPortIsFree(t *testing.T) {
 		}
 		free()
 	}()
-	temporal, err := StartTemporal(ctx, bin, dir, port, ui, "", 0)
+	temporal, err := StartTemporal(ctx, bin, dir, port, 0, "", 0)
 	if err != nil {
 		t.Fatalf("with its port free after a moment: %v", err)
 	}

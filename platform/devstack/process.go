@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -85,6 +86,27 @@ func (p *process) exited() bool {
 	default:
 		return false
 	}
+}
+
+// HoldPort binds a loopback port without listening, until release: no server can bind it, and a
+// connection to it is refused, as to a component that is down. Tests use it to take a port.
+func HoldPort() (port int, release func(), err error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { _ = syscall.Close(fd) }) }
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		release()
+		return 0, nil, err
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		release()
+		return 0, nil, err
+	}
+	return sa.(*syscall.SockaddrInet4).Port, release, nil
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.

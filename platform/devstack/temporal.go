@@ -21,9 +21,13 @@ type Temporal struct {
 	nice    int
 }
 
-// StartTemporal starts `temporal server start-dev` from bin. dbFile "" keeps its store in memory;
+// StartTemporal starts `temporal server start-dev` from bin, on free ports where port or uiPort
+// is 0 (Address and UIURL say which). dbFile "" keeps its store in memory;
 // nice > 0 runs it as background work at that niceness (see Command).
 func StartTemporal(ctx context.Context, bin, dir string, port, uiPort int, dbFile string, nice int) (*Temporal, error) {
+	if err := freePorts(&port, &uiPort); err != nil {
+		return nil, err
+	}
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", itoa(port), "--ui-port", itoa(uiPort),
 		"--namespace", "default", "--log-level", "warn", "--log-format", "json"}
 	if dbFile != "" {

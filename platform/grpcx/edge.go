@@ -29,6 +29,11 @@ func edgeUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, status.FromContextError(err).Err()
 		}
+		// The caller went away or ran out of time, whatever error that made the handler's call
+		// fail with.
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
 		if Unavailable(err) {
 			logger.WarnContext(ctx, "dependency unavailable", "method", info.FullMethod, "error", err)
 			return nil, status.Error(codes.Unavailable, "a dependency of the service is unavailable; retry later")

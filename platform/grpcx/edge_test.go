@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"google.golang.org/grpc"
@@ -27,6 +28,17 @@ func TestEdgeGivesEveryErrorACode(t *testing.T) {
 		{"plain error", errors.New("failed to connect to user=guichet database=guichet: 127.0.0.1:5432"), codes.Internal},
 		{"cancelled", context.Canceled, codes.Canceled},
 	}
+	// The caller's deadline passed while the handler waited on the database: its error need not
+	// wrap the context's.
+	t.Run("caller out of time", func(t *testing.T) {
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer cancel()
+		_, err := edgeUnary(slog.New(slog.DiscardHandler))(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/s.S/M"},
+			func(context.Context, any) (any, error) { return nil, errors.New("timeout: conn closed") })
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("code %v, want DeadlineExceeded (%v)", status.Code(err), err)
+		}
+	})
 	edge := edgeUnary(slog.New(slog.DiscardHandler))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -227,10 +227,8 @@ func TestRelayWaitsWhileTemporalIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	port, _ := devstack.FreePort()
-	ui, _ := devstack.FreePort()
 	ctx := context.Background()
-	temporal, err := devstack.StartTemporal(ctx, bin, dir, port, ui, dir+"/temporal.db", 0)
+	temporal, err := devstack.StartTemporal(ctx, bin, dir, 0, 0, dir+"/temporal.db", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,6 +281,12 @@ func TestRelayDeliversABacklogInOrderPerWorkflow(t *testing.T) {
 		}
 	}
 	enqueue(t, pool, msgs...)
+	// No worker runs them: they end with the test, not left on the shared server.
+	t.Cleanup(func() {
+		for _, id := range names {
+			_ = c.TerminateWorkflow(context.Background(), id, "", "the test ends")
+		}
+	})
 	runRelay(t, &outbox.Relay{Pool: pool, Temporal: c, TaskQueue: "outbox-" + ids.New(), Logger: testLogger(t), Interval: 20 * time.Millisecond, Batch: 50})
 	for _, id := range names {
 		awaitHistory(t, c, pool, id, history{Type: "echo", Input: started{Name: id},

@@ -58,3 +58,24 @@ func TestJuryContacts(t *testing.T) {
 		}
 	}
 }
+
+// TestJuryNamesAsTheIdentityProviderGivesThem: a reviewer or chair named with a space before or
+// after is refused, by its field, here where the call is kept: the review service, the notices
+// and the tokens all match subjects exactly.
+func TestJuryNamesAsTheIdentityProviderGivesThem(t *testing.T) {
+	f := setup(t)
+	officer := f.as(auth.ProgrammeOfficer, "officer-1", "")
+	for _, tc := range []struct {
+		change func(*appv1.Call)
+		field  string
+	}{
+		{func(c *appv1.Call) { c.Reviewers[0] = " " + c.Reviewers[0] }, "call.reviewers[0]"},
+		{func(c *appv1.Call) { c.Reviewers[2] += " " }, "call.reviewers[2]"},
+		{func(c *appv1.Call) { c.Chair = "chair-1\t" }, "call.chair"},
+	} {
+		c := testCall(f.now)
+		tc.change(c)
+		_, err := f.calls.CreateCall(officer, &appv1.CreateCallRequest{Call: c})
+		violationOn(t, err, tc.field)
+	}
+}

@@ -57,8 +57,6 @@ func (s *Service) fail(ctx context.Context, err error) error {
 			out[i] = grpcx.Violation{Field: v.Field, Description: v.Description}
 		}
 		return grpcx.InvalidArgument(out...)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return status.FromContextError(err).Err()
 	case errors.Is(err, domain.ErrSeparationOfDuties):
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.Is(err, domain.ErrWrongState), errors.Is(err, domain.ErrOverEnvelope), errors.Is(err, domain.ErrOverCommitment):

@@ -103,7 +103,7 @@ func (s *Service) AssignReviewers(ctx context.Context, req *reviewv1.AssignRevie
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return &reviewv1.AssignReviewersResponse{Assignments: out}, nil
 }

@@ -107,7 +107,7 @@ func (s *Service) CreateConflict(ctx context.Context, req *reviewv1.CreateConfli
 			After: map[string]any{"missing": short, "after": "déport of " + p.Subject}}.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	s.publishLive(ctx, callID, "conflict", appName)
 	return out, nil

@@ -123,7 +123,7 @@ func (s *Service) RecordConsensus(ctx context.Context, req *reviewv1.RecordConse
 		return audit.Append(ctx, tx, entry.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	s.publishLive(ctx, callID, "consensus", appName)
 	return out, nil
@@ -235,7 +235,7 @@ func (s *Service) ListDivergences(ctx context.Context, req *reviewv1.ListDiverge
 		return nil
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -67,7 +67,7 @@ func (s *Service) SignDeclaration(ctx context.Context, req *reviewv1.SignDeclara
 			After: map[string]any{"call": req.GetParent(), "reviewer": p.Subject, "accepted": true, "expertise": expertise}}.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return &reviewv1.Declaration{Name: declarationName(callID, p.Subject), Reviewer: p.Subject, SignTime: timestamppb.New(signTime),
 		Expertise: expertise}, nil
@@ -109,7 +109,7 @@ func (s *Service) ListAssignments(ctx context.Context, req *reviewv1.ListAssignm
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return &reviewv1.ListAssignmentsResponse{Assignments: out, NeedsReviewers: short}, nil
 }

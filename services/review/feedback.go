@@ -44,7 +44,7 @@ func (s *Service) GetFeedback(ctx context.Context, req *reviewv1.GetFeedbackRequ
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	out.Name = req.GetName()
 	return out, nil

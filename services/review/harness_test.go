@@ -41,12 +41,17 @@ var start = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	env := testenv.Get(t)
-	ctx := context.Background()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := pg.Migrate(ctx, env.PostgresURL, review.Schema, review.Migrations, logger); err != nil {
+	if err := pg.Migrate(context.Background(), env.PostgresURL, review.Schema, review.Migrations, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := pg.Open(ctx, env.PostgresURL, review.Schema)
+	return serveHarness(t, env.PostgresURL)
+}
+
+// serveHarness serves the service on the database at url, already migrated (or unreachable).
+func serveHarness(t *testing.T, url string) *harness {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pool, err := pg.Open(context.Background(), url, review.Schema)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -245,7 +245,7 @@ func (s *Service) GetMinutes(ctx context.Context, req *reviewv1.GetMinutesReques
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -288,7 +288,7 @@ func (s *Service) SignMinutes(ctx context.Context, req *reviewv1.SignMinutesRequ
 			After: map[string]any{"sha256": m.GetSha256()}}.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -55,7 +55,7 @@ func (s *Service) ListOutstandingReviews(ctx context.Context, req *reviewv1.List
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -117,7 +117,7 @@ func (s *Service) RecordJuryNotice(ctx context.Context, req *reviewv1.RecordJury
 		return nil
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -124,7 +124,7 @@ func (s *Service) RankCall(ctx context.Context, req *reviewv1.RankCallRequest) (
 		}
 	}
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -268,7 +268,7 @@ func (s *Service) GetRanking(ctx context.Context, req *reviewv1.GetRankingReques
 		return nil
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -327,17 +327,17 @@ func (s *Service) GetRankingInputs(ctx context.Context, req *reviewv1.GetRanking
 		return nil
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	// Indented, as a document people read and archive; jsonb does not keep the field order, so
 	// it is written again from the structure.
 	var in domain.Inputs
 	if err := json.Unmarshal(inputs, &in); err != nil {
-		return nil, s.edge(ctx, fmt.Errorf("inputs of %s: %w", req.GetName(), err))
+		return nil, fmt.Errorf("inputs of %s: %w", req.GetName(), err)
 	}
 	doc, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return &httpbody.HttpBody{ContentType: "application/json", Data: append(doc, '\n')}, nil
 }

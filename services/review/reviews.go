@@ -114,7 +114,7 @@ func (s *Service) CreateReview(ctx context.Context, req *reviewv1.CreateReviewRe
 			After:  map[string]any{"state": "REVIEWED", "scores": scores, "total": total, "comment": comment}}.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	s.publishLive(ctx, callID, "review", appName)
 	return out, nil
@@ -167,7 +167,7 @@ func (s *Service) ListReviews(ctx context.Context, req *reviewv1.ListReviewsRequ
 		return calibrate(ctx, tx, callID, appName, out)
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return &reviewv1.ListReviewsResponse{Reviews: out}, nil
 }
@@ -223,7 +223,7 @@ func (s *Service) CheckReader(ctx context.Context, req *reviewv1.CheckReaderRequ
 		return err
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

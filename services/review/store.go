@@ -103,8 +103,6 @@ func loadCall(ctx context.Context, q querier, id string, lock rowLock) (c call, 
 	if c.Seed == 0 {
 		c.Seed = domain.SeedFor(resource.CallName(id))
 	}
-	// A row written before the jury was normalised on the way in is read as it is now stored.
-	c.Reviewers = domain.Jury(c.Reviewers)
 	return c, true, nil
 }
 
@@ -240,23 +238,6 @@ func invalid(prefix string, bad domain.Invalid) error {
 		vs[i] = grpcx.Violation{Field: grpcx.JSONPath(prefix + f.Field), Description: f.Reason}
 	}
 	return grpcx.InvalidArgument(vs...)
-}
-
-// edge gives the errors leaving a handler that have a meaning here their gRPC code: statuses
-// pass through, the caller's end is Canceled or DeadlineExceeded. Anything else goes on as it is
-// to the server's edge interceptor (grpcx), which logs it and answers Unavailable when the
-// database is unreachable (a retry may succeed) and Internal otherwise, without its details.
-func (s *Service) edge(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if st, ok := status.FromError(err); ok {
-		return st.Err()
-	}
-	if ctx.Err() != nil {
-		return status.FromContextError(ctx.Err()).Err()
-	}
-	return err
 }
 
 func notFound(format string, args ...any) error {

@@ -95,7 +95,7 @@ func (s *Service) RecordWithdrawal(ctx context.Context, req *reviewv1.RecordWith
 			After: map[string]any{"kind": kind, "releasedCents": released, "reason": req.GetReason(), "promoted": out.Promoted}}.FromPrincipal(p))
 	})
 	if err != nil {
-		return nil, s.edge(ctx, err)
+		return nil, err
 	}
 	return out, nil
 }

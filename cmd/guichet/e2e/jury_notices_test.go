@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/grpc"
 
+	"github.com/guichet/guichet/cmd/guichet/internal/server"
 	"github.com/guichet/guichet/platform/auth"
 	"github.com/guichet/guichet/platform/clock"
 	"github.com/guichet/guichet/platform/devstack"
@@ -36,15 +37,9 @@ func refusingRelay(t *testing.T, allowed string) *devstack.Mailpit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ports [2]int // SMTP, then the API
-	for i := range ports {
-		if ports[i], err = devstack.FreePort(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	relay, err := devstack.StartMailpit(ctx, bin, t.TempDir(), ports[0], ports[1], "", 0, "--smtp-allowed-recipients", allowed)
+	relay, err := devstack.StartMailpit(ctx, bin, t.TempDir(), 0, 0, "", 0, "--smtp-allowed-recipients", allowed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +50,7 @@ func refusingRelay(t *testing.T, allowed string) *devstack.Mailpit {
 // systemConn dials a service with the worker's credentials (role system), as the worker does.
 func systemConn(t *testing.T, a *api, addr string) *grpc.ClientConn {
 	t.Helper()
-	conn, err := grpcx.Dial(addr, auth.Credentials(&auth.DevTokenSource{Issuer: a.issuer,
-		Claims: auth.Claims{Subject: "guichet-worker", Role: string(auth.System)}}))
+	conn, err := grpcx.Dial(addr, server.SystemCredentials(a.issuer))
 	if err != nil {
 		t.Fatal(err)
 	}

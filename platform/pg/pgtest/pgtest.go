@@ -8,38 +8,26 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/guichet/guichet/platform/devstack"
 	"github.com/guichet/guichet/platform/pg"
 )
 
-// Unreachable returns a pool on a database that is down (restarting, say), as a service sees
+// Unreachable returns the URL of a database that is down (restarting, say), as a service sees
 // one, and its address, which an answer must not name. The address's port is held, bound and not
 // listening, until the test ends: every connection is refused, and no other server can take it.
-func Unreachable(t testing.TB) (pool *pgxpool.Pool, addr string) {
+func Unreachable(t testing.TB) (url, addr string) {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	port, release, err := devstack.HoldPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	pool, err = pgxpool.New(context.Background(), "postgres://guichet@"+addr+"/guichet?connect_timeout=2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool, addr
+	t.Cleanup(release)
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	return "postgres://guichet@" + addr + "/guichet?connect_timeout=2", addr
 }
 
 // Schema migrates schema in the database at url with migrations and returns a pool confined to it.

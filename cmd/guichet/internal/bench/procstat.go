@@ -30,6 +30,22 @@ type Process struct {
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (100 on Linux).
 const clockTicks = 100
 
+// cpuSeconds is the user and system time of a process's stat fields (devstack.Stat).
+func cpuSeconds(stat []string) float64 {
+	utime, _ := strconv.ParseFloat(stat[11], 64)
+	stime, _ := strconv.ParseFloat(stat[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// ownCPUSeconds is the user and system time this process used so far (0 if unreadable).
+func ownCPUSeconds() float64 {
+	stat, err := devstack.Stat(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	return cpuSeconds(stat)
+}
+
 // Only, when not empty, restricts the named processes to these PIDs (a run's own targets, when
 // other platforms run on the machine).
 type Only map[string]map[int]bool
@@ -58,34 +74,18 @@ func Processes(patterns map[string]string, only Only) []Process {
 		if name == "" || (only[name] != nil && !only[name][pid]) {
 			continue
 		}
-		p := Process{PID: pid, Name: name}
-		p.CPUSeconds = cpuSeconds(dir)
-		p.PeakRSSMB, p.RSSMB = memory(dir)
-		p.PSSMB = proportional(dir)
-		if p.Nice, err = devstack.Niceness(pid); err != nil {
-			// The process ended while it was being read: what was read of it is partial, and a
-			// niceness of 0 would be a reading nobody made.
+		stat, err := devstack.Stat(pid)
+		if err != nil {
+			// The process ended while it was being listed: no reading of it is made up.
 			continue
 		}
+		p := Process{PID: pid, Name: name, CPUSeconds: cpuSeconds(stat)}
+		p.Nice, _ = strconv.Atoi(stat[16])
+		p.PeakRSSMB, p.RSSMB = memory(dir)
+		p.PSSMB = proportional(dir)
 		out = append(out, p)
 	}
 	return out
-}
-
-func cpuSeconds(dir string) float64 {
-	data, err := os.ReadFile(filepath.Join(dir, "stat"))
-	if err != nil {
-		return 0
-	}
-	// The command name may hold spaces: fields are counted after its closing parenthesis.
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndex(s, ")")+1:])
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / clockTicks
 }
 
 func memory(dir string) (peakMB, rssMB float64) {

@@ -141,7 +141,7 @@ func (p Platform) Rush(ctx context.Context, call string, n, concurrency int) (Ru
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	res.Start = time.Now()
-	cpu0 := cpuSeconds("/proc/self")
+	cpu0 := ownCPUSeconds()
 	for range concurrency {
 		wg.Add(1)
 		go func() {
@@ -173,7 +173,7 @@ func (p Platform) Rush(ctx context.Context, call string, n, concurrency int) (Ru
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(res.Start)
-	res.GeneratorCPUSeconds = cpuSeconds("/proc/self") - cpu0
+	res.GeneratorCPUSeconds = ownCPUSeconds() - cpu0
 	res.Seconds = elapsed.Seconds()
 	res.Errors = int(errs.Load())
 	res.Submitted = n - res.Errors

@@ -47,6 +47,9 @@ func TestBackgroundTargetsRunNiced(t *testing.T) {
 		t.Fatal(err)
 	}
 	own := ownNiceness()
+	if own >= 19 {
+		t.Skip("the test already runs at niceness 19: a niced target cannot be told apart")
+	}
 	for _, tg := range server.Order {
 		want := own
 		if tg == server.Worker {

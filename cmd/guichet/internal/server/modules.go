@@ -258,7 +258,13 @@ func systemCredentials(d *deps) (credentials.PerRPCCredentials, error) {
 	if d.issuer == nil {
 		return nil, errors.New("the worker needs a service token: enable the development issuer (GUICHET_DEV_ISSUER=true) or deploy with a token source")
 	}
-	return auth.Credentials(&auth.DevTokenSource{Issuer: d.issuer, Claims: auth.Claims{Subject: "guichet-worker", Role: string(auth.System)}}), nil
+	return SystemCredentials(d.issuer), nil
+}
+
+// SystemCredentials are the worker's credentials towards the services (role system, subject
+// guichet-worker), its tokens minted by the development issuer.
+func SystemCredentials(issuer *auth.DevIssuer) credentials.PerRPCCredentials {
+	return auth.Credentials(&auth.DevTokenSource{Issuer: issuer, Claims: auth.Claims{Subject: "guichet-worker", Role: string(auth.System)}})
 }
 
 func dialServices(d *deps, creds credentials.PerRPCCredentials) (apps, rev, pay *grpc.ClientConn, closer func(), err error) {

@@ -175,9 +175,10 @@ type Call struct {
 	Criteria       []*Criterion           `protobuf:"bytes,11,rep,name=criteria,proto3" json:"criteria,omitempty"`
 	// Minimum total score (sum of criterion scores) for an application to be fundable.
 	OverallThreshold float64 `protobuf:"fixed64,12,opt,name=overall_threshold,json=overallThreshold,proto3" json:"overall_threshold,omitempty"`
-	// Subjects of the reviewers of the jury.
+	// Subjects of the reviewers of the jury, each as the identity provider gives it: no space
+	// before or after, each once.
 	Reviewers []string `protobuf:"bytes,13,rep,name=reviewers,proto3" json:"reviewers,omitempty"`
-	// Subject of the jury chair.
+	// Subject of the jury chair, with no space before or after.
 	Chair string `protobuf:"bytes,14,opt,name=chair,proto3" json:"chair,omitempty"`
 	// Reviewers per eligible application (at least 3).
 	ReviewersPerApplication int32                  `protobuf:"varint,15,opt,name=reviewers_per_application,json=reviewersPerApplication,proto3" json:"reviewers_per_application,omitempty"`
@@ -2050,7 +2051,7 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\asubject\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\asubject\x12 \n" +
 	"\x05email\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\"\xb4\x14\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\"\xce\x14\n" +
 	"\x04Call\x12\x1a\n" +
 	"\x04name\x18\x01 \x01(\tB\x06\xbaH\x03\xd8\x01\x03R\x04name\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
@@ -2068,10 +2069,9 @@ const file_guichet_applications_v1_applications_proto_rawDesc = "" +
 	"\bcriteria\x18\v \x03(\v2\".guichet.applications.v1.CriterionB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\n" +
 	"R\bcriteria\x12;\n" +
-	"\x11overall_threshold\x18\f \x01(\x01B\x0e\xbaH\v\x12\t)\x00\x00\x00\x00\x00\x00\x00\x00R\x10overallThreshold\x124\n" +
-	"\treviewers\x18\r \x03(\tB\x16\xbaH\x13\x92\x01\x10\b\x03\x10\xf4\x03\x18\x01\"\ar\x05\x10\x01\x18\xc8\x01R\treviewers\x12 \n" +
-	"\x05chair\x18\x0e \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05chair\x12E\n" +
+	"\x11overall_threshold\x18\f \x01(\x01B\x0e\xbaH\v\x12\t)\x00\x00\x00\x00\x00\x00\x00\x00R\x10overallThreshold\x12A\n" +
+	"\treviewers\x18\r \x03(\tB#\xbaH \x92\x01\x1d\b\x03\x10\xf4\x03\x18\x01\"\x14r\x12\x10\x01\x18\xc8\x012\v^\\S(.*\\S)?$R\treviewers\x12-\n" +
+	"\x05chair\x18\x0e \x01(\tB\x17\xbaH\x14r\x12\x10\x01\x18\xc8\x012\v^\\S(.*\\S)?$R\x05chair\x12E\n" +
 	"\x19reviewers_per_application\x18\x0f \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x03R\x17reviewersPerApplication\x12C\n" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xd8\x01\x03R\n" +
